@@ -1,0 +1,21 @@
+from .applications import (  # noqa: F401
+    Application,
+    ApplicationChoice,
+    ApplicationEvent,
+    Document,
+    PointsAdjustment,
+    Round,
+    SiblingGroup,
+)
+from .audit import AuditEvent  # noqa: F401
+from .kokoa import (  # noqa: F401
+    KokoaAttendance,
+    KokoaProgramme,
+    KokoaRegistration,
+    KokoaSession,
+    KokoaSessionRequest,
+)
+from .letters import DocumentNumberSeries, Letter, LetterBatch, LetterKind, LetterTemplate  # noqa: F401
+from .org import Club, ClubGradeLimit, FiscalYear, Operator, RuleSet, School, SchoolDistrict  # noqa: F401
+from .people import Child, Guardian, Household, User  # noqa: F401
+from .placement import AllocationRun, Enrollment, Offer, WaitlistEntry, Withdrawal  # noqa: F401
