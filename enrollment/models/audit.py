@@ -22,3 +22,30 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class LoginAttempt(models.Model):
+    """Failed and successful sign-ins, for throttling per account and per address."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    username = models.CharField(_("account"), max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+
+
+class RosterVisit(models.Model):
+    """When an operator's user last looked at a club's roster: the base of "what changed since"."""
+
+    user_id = models.BigIntegerField(_("user id"))
+    club_id = models.BigIntegerField(_("club id"))
+    seen_at = models.DateTimeField(_("seen at"))
+
+    class Meta:
+        verbose_name = _("roster visit")
+        verbose_name_plural = _("roster visits")
+        constraints = [models.UniqueConstraint(fields=["user_id", "club_id"], name="rostervisit_unique")]

@@ -300,3 +300,20 @@ class Child(Timestamped):
         from enrollment.rules.grades import school_grade
 
         return school_grade(self.birth_date, fiscal_year)
+
+
+class HouseholdInvitation(models.Model):
+    """A second guardian invited to join the household's account. Only a hash of the token is kept."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="invitations",
+                                  verbose_name=_("household"))
+    email = models.EmailField(_("e-mail address"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("invited by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household invitation")
+        verbose_name_plural = _("household invitations")
