@@ -27,7 +27,7 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing Debian's chromium (needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@test -f node_modules/axe-core/axe.min.js || npm install --no-audit --no-fund --silent axe-core@4
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
