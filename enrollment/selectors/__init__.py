@@ -1,0 +1,1 @@
+"""Reads (HackSoft style): query functions that return data for pages and exports; no writes."""
