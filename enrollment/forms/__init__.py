@@ -1,0 +1,1 @@
+"""Forms per area: validation of what people type, before a service writes."""
