@@ -16,6 +16,7 @@ SERVICE_NAME = _("After-school places: applications")
 # The main menu: (URL name, label). Each user sees the entries the access table lets them use.
 NAV_ITEMS = [
     ("family_home", _("My page")),
+    ("family_household", _("Household")),
     ("staff_dashboard", _("Dashboard")),
     ("operator_home", _("My clubs")),
     ("password_change", _("Password")),

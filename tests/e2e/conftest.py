@@ -92,7 +92,6 @@ def page(browser, live_server, transactional_db):
             tab.console_errors.append(message.text)
 
     tab.on("console", record)
-    tab.on("console", lambda m: print("CONSOLE", m.type, m.location, m.text[:80]))
     tab.on("pageerror", lambda error: tab.console_errors.append(str(error)))
     yield tab
     context.close()
