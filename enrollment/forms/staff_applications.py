@@ -14,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from enrollment import rules
+from enrollment.kana import is_katakana, to_katakana
 from enrollment.models import (
     Application,
     Child,
@@ -106,13 +107,6 @@ def normalise_text(value: str, *, multiline: bool = False) -> str:
     return value
 
 
-_KATAKANA = re.compile(r"^[\u30a0-\u30ff\u3000 ー・]+$")
-
-
-def to_katakana(value: str) -> str:
-    """Hiragana and half-width katakana become full-width katakana; small kana are kept."""
-    value = unicodedata.normalize("NFKC", value).replace(" ", "\u3000").strip("\u3000")
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in value)
 
 
 # --- the paper application -----------------------------------------------------------------------
@@ -196,7 +190,7 @@ class PaperApplicationForm(forms.Form):
                     continue
                 if name.endswith(KANA_FIELDS) and data[name]:
                     data[name] = to_katakana(data[name])
-                    if not _KATAKANA.match(data[name]):
+                    if not is_katakana(data[name]):
                         self.add_error(name, _("Write the reading in kana (hiragana or katakana)."))
         if self.errors:
             return data
