@@ -56,7 +56,8 @@ def candidate_applications(round_: Round):
             | Q(round__fiscal_year=round_.fiscal_year, round__opens_at__lt=round_.opens_at,
                 status=Application.Status.WAITLISTED))
     return (qs.select_related("child__household", "child__school", "round__fiscal_year", "sibling_group")
-            .prefetch_related("choices__club__school", "child__household__guardians", "adjustments")
+            .prefetch_related("choices__club__school", "child__household__guardians", "adjustments",
+                              "child__enrollments", "child__household__children__enrollments")
             .order_by("pk"))
 
 
@@ -95,7 +96,13 @@ def build_problem(round_: Round, *, ties: str, seed: int, elastic_ratios: dict |
     built = BuiltProblem(problem=None, club_codes=codes)  # type: ignore[arg-type]
     children, fingerprint_rows = [], []
     ref = round_.start_month
-    for application in candidate_applications(round_):
+    candidates = list(candidate_applications(round_))
+    # A child waiting from an earlier round who also applied in this one is ranked once, on this
+    # round's application (her newest choices); two entries could give her two places.
+    applied_now = {a.child_id for a in candidates if a.round_id == round_.pk}
+    for application in candidates:
+        if application.round_id != round_.pk and application.child_id in applied_now:
+            continue
         fingerprint_rows.append((application.pk, application.revision, application.status))
         household = household_facts(application.child.household)
         app_ref = reference_date(application) if application.round_id == round_.pk else ref

@@ -114,12 +114,20 @@ def waitlist_promote(*, club: Club, actor, on: datetime.date, respond_by: dateti
     club = lock_club(club)
     if club_occupancy(club, on=on) >= club.intake_cap:
         return None
-    entry = (WaitlistEntry.objects.select_for_update()
-             .filter(club=club, active=True, application__status=Application.Status.WAITLISTED)
-             .order_by("run__created_at", "position").select_related("application").first())
+    application, entry = None, None
+    # Lock the application before its waitlist entries, as every other writer does: locking the
+    # entry joined to its application (FOR UPDATE over both) let two promoters of different
+    # clubs each hold one and wait for the other (deadlock found by tests/integrity).
+    for candidate in (WaitlistEntry.objects
+                      .filter(club=club, active=True, application__status=Application.Status.WAITLISTED)
+                      .order_by("run__created_at", "position")):
+        application = (Application.objects.select_for_update()
+                       .filter(pk=candidate.application_id, status=Application.Status.WAITLISTED).first())
+        if application is not None and WaitlistEntry.objects.filter(pk=candidate.pk, active=True).exists():
+            entry = candidate
+            break
     if entry is None:
         return None
-    application = entry.application
     offer = Offer.objects.create(application=application, club=club, run=entry.run, respond_by=respond_by)
     application_mark(application=application, transition="offer", actor=actor,
                      comment=str(_("A place became free at %(club)s.") % {"club": club.name}))

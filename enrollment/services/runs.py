@@ -93,13 +93,14 @@ def allocation_run_execute(*, run_id: int, time_limit: float | None = 120.0) -> 
         seconds = time.perf_counter() - started
         _progress(run, 85, _("Checking the result"))
         violations = validate(built.problem, result)
+        result_json = result_to_json(result, built.problem)
         problem_json = problem_to_json(built.problem)
         problem_json["refused"] = [{"application": r.application_id, "problems": r.problems} for r in built.refused]
         problem_json["referrals"] = {str(k): v for k, v in built.referrals.items()}
         AllocationRun.objects.filter(pk=run.pk).update(
             status=AllocationRun.Status.FINISHED, finished_at=timezone.now(), progress=100,
             progress_message=str(_("Finished")), input_fingerprint=built.fingerprint,
-            problem=_jsonable(problem_json), result=_jsonable(result_to_json(result, built.problem)),
+            problem=_jsonable(problem_json), result=_jsonable(result_json),
             placed=result.stats.placed + len(built.referrals), unplaced=result.stats.unplaced,
             proven_optimal=result.stats.proven_optimal, gap=result.stats.gap, solve_seconds=round(seconds, 3),
             violations=[{"kind": v.kind, "child": v.child, "club": v.club, "message": v.message, "fatal": v.fatal}
@@ -109,7 +110,46 @@ def allocation_run_execute(*, run_id: int, time_limit: float | None = 120.0) -> 
             status=AllocationRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}",
             progress_message=str(_("Failed")))
         raise
+    # The comparison comes after the run is finished, so staff see the results without waiting
+    # for a second solve; the run page says the figure is still being computed until it is stored.
+    _store_comparison(run.pk, built.problem, result, time_limit=time_limit)
     return AllocationRun.objects.get(pk=run.pk)
+
+
+def _store_comparison(run_id: int, problem, result, *, time_limit: float | None) -> None:
+    try:
+        comparison = _lottery_first_comparison(problem, result, time_limit=time_limit)
+    except Exception as error:  # a failed comparison must not fail a valid run
+        comparison = {"error": f"{type(error).__name__}: {error}"}
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run_id)
+        stored = dict(run.result or {})
+        stats = dict(stored.get("stats") or {})
+        stats["extra"] = {**(stats.get("extra") or {}), COMPARISON_KEY: _jsonable(comparison)}
+        stored["stats"] = stats
+        run.result = stored
+        run.save(update_fields=["result"])
+
+
+COMPARISON_KEY = "lottery_first"
+
+
+def _lottery_first_comparison(problem, result, *, time_limit: float | None) -> dict:
+    """How many children the same problem places when ties are broken by lottery first.
+
+    Staff weigh the tie policy by this figure ("this policy places 37 more children"), so it is
+    computed from the very problem the run solved, never from a separate run."""
+    import dataclasses
+
+    from allocation.model import Policy, Ties
+    from allocation.solver import solve
+
+    if problem.policy.ties == Ties.LOTTERY_FIRST:
+        return {"placed": result.stats.placed, "seconds": 0.0, "same_policy": True}
+    started = time.perf_counter()
+    other = solve(dataclasses.replace(problem, policy=Policy(ties=Ties.LOTTERY_FIRST)), time_limit=time_limit)
+    return {"placed": other.stats.placed, "seconds": round(time.perf_counter() - started, 3), "same_policy": False,
+            "assignments": {cid: club for cid, club in other.assignments.items() if club is not None}}
 
 
 def _jsonable(data):
@@ -133,6 +173,11 @@ def allocation_run_commit(*, run: AllocationRun, actor, today: datetime.date | N
     today = today or timezone.localdate()
     round_ = Round.objects.select_for_update().get(pk=run.round_id)
     run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+    # Every club, in one order, before reading places left: a promotion from the waitlist
+    # committing between that read and our offers would over-fill a club, and offers written
+    # while a promoter holds its club and wants one of our applications would deadlock
+    # (tests/integrity). Same order as waitlist_promote: club, then application.
+    list(Club.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     if AllocationRun.objects.filter(round=round_, status=AllocationRun.Status.COMMITTED).exists():
         raise ServiceError(MSG_ALREADY_COMMITTED, code="already_committed")
     if run.status != AllocationRun.Status.FINISHED:
@@ -183,6 +228,10 @@ def allocation_run_commit(*, run: AllocationRun, actor, today: datetime.date | N
         application.save(update_fields=["eligibility_problems"])
         if application.status == Application.Status.ACCEPTED:
             application_mark(application=application, transition="refuse", actor=actor)
+    # The elastic intake a committed run used becomes the clubs' setting: later rounds and
+    # promotions from the waitlist must count places against the same intake cap.
+    for code, ratio in (run.elastic_ratios or {}).items():
+        Club.objects.filter(code=code).update(elastic_ratio=ratio, updated_at=timezone.now())
     run.status = AllocationRun.Status.COMMITTED
     run.committed_at = timezone.now()
     run.committed_by = actor
@@ -191,15 +240,17 @@ def allocation_run_commit(*, run: AllocationRun, actor, today: datetime.date | N
         .update(status=AllocationRun.Status.SUPERSEDED)
     round_.status = Round.Status.COMMITTED
     round_.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="run.commit", obj=run, related={"round": round_.pk})
-    transaction.on_commit(lambda: _queue_letters(run.pk))
+    audit_record(actor=actor, action="run.commit", obj=run,
+                 related={"round": round_.pk, "elastic_ratios": ",".join(f"{k}={v}" for k, v in sorted(
+                     (run.elastic_ratios or {}).items()))})
+    # robust: the commit is durable by then; a failure to queue letters is logged, and staff can
+    # still make the mailing from the run's letter page.
+    transaction.on_commit(lambda: _queue_letters(run.pk), robust=True)
     return run
 
 
 def _queue_letters(run_id: int) -> None:
-    """Letters go out only after the commit is durable (hooked up by the letters service)."""
-    from enrollment.services import letters as letter_service
+    """Letters go out only after the commit is durable."""
+    from enrollment.services.letters import queue_run_letters
 
-    queue = getattr(letter_service, "queue_run_letters", None)
-    if queue is not None:
-        queue(run_id=run_id)
+    queue_run_letters(run_id=run_id)

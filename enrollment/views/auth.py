@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.forms.forms import NON_FIELD_ERRORS
 from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,7 @@ from enrollment.permissions import (
     signed_in_required,
     user_roles,
 )
+from enrollment.security import client_ip, login_attempt_record, login_throttle
 
 
 class _RoleAuthenticationForm(AuthenticationForm):
@@ -51,6 +54,22 @@ class _RoleAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not user_roles(user) & self.accepted_roles:
             raise self.get_invalid_login_error()
+
+    def clean(self):
+        # Throttled before the password is checked: a locked-out guesser learns nothing, even
+        # from a right guess.
+        username = self.cleaned_data.get("username", "")
+        ip_address = client_ip(self.request) if self.request is not None else None
+        throttle = login_throttle(username=username, ip_address=ip_address)
+        if not throttle.allowed:
+            raise ValidationError(throttle.message(), code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_attempt_record(username=username, ip_address=ip_address, succeeded=False)
+            raise
+        login_attempt_record(username=username, ip_address=ip_address, succeeded=True)
+        return cleaned
 
 
 class FamilyAuthenticationForm(_RoleAuthenticationForm):
@@ -86,6 +105,12 @@ class _RoleLoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return role_home_url(self.request.user)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            response.status_code = 429
+        return response
 
     def get_redirect_url(self):
         # A ?next= left over from another account's page would land this user on a 404.
