@@ -1,0 +1,222 @@
+"""A sparse MILP and the two solvers that can run it: HiGHS (highspy, default) and CBC (PuLP).
+
+The model is kept as plain arrays so that stages can change the objective, add a row or fix
+columns without rebuilding it. Statuses are compared by name, never by number, and every
+answer is handed back as values only: the caller checks them in plain Python before use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+INF = math.inf
+
+OPTIMAL = "optimal"
+FEASIBLE = "feasible"  # a solution, not proven optimal (time limit)
+INFEASIBLE = "infeasible"
+NO_SOLUTION = "no_solution"  # stopped or failed without a usable solution
+
+
+@dataclass
+class Outcome:
+    status: str
+    values: list[float] | None
+    bound: float | None  # dual bound in the objective's own sense
+
+
+class SparseModel:
+    def __init__(self) -> None:
+        self.col_lo: list[float] = []
+        self.col_hi: list[float] = []
+        self.col_int: list[bool] = []
+        self.row_lo: list[float] = []
+        self.row_hi: list[float] = []
+        self.row_index: list[list[int]] = []
+        self.row_value: list[list[float]] = []
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_lo)
+
+    def add_col(self, lo: float, hi: float, integer: bool) -> int:
+        self.col_lo.append(lo)
+        self.col_hi.append(hi)
+        self.col_int.append(integer)
+        return len(self.col_lo) - 1
+
+    def add_row(self, terms: dict[int, float], lo: float, hi: float) -> None:
+        items = sorted(terms.items())
+        self.row_index.append([c for c, _ in items])
+        self.row_value.append([v for _, v in items])
+        self.row_lo.append(lo)
+        self.row_hi.append(hi)
+
+
+class HighsBackend:
+    """HiGHS through highspy's core class (the wrapper class prints a banner on stdout)."""
+
+    def __init__(self, model: SparseModel) -> None:
+        from highspy import _core
+
+        self._core = _core
+        h = _core._Highs()
+        h.setOptionValue("output_flag", False)
+        # HiGHS issue #3216: one presolve rule returns wrong answers on some small models.
+        h.setOptionValue("presolve_rule_off", 65536)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 0.5)  # objectives are integers
+        n = model.n_cols
+        h.addCols(
+            n,
+            np.zeros(n),
+            np.array(model.col_lo, dtype=np.float64),
+            np.array(model.col_hi, dtype=np.float64),
+            0,
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.float64),
+        )
+        integer = [c for c in range(n) if model.col_int[c]]
+        if integer:
+            h.changeColsIntegrality(
+                len(integer),
+                np.array(integer, dtype=np.int32),
+                np.ones(len(integer), dtype=np.uint8),
+            )
+        self._h = h
+        self._n = n
+        self.add_rows(model.row_index, model.row_value, model.row_lo, model.row_hi)
+
+    def add_rows(self, indices, values, lo, hi) -> None:
+        if not indices:
+            return
+        starts = np.zeros(len(indices), dtype=np.int32)
+        total = 0
+        for r, idx in enumerate(indices):
+            starts[r] = total
+            total += len(idx)
+        flat_index = np.fromiter((c for idx in indices for c in idx), dtype=np.int32, count=total)
+        flat_value = np.fromiter((v for vals in values for v in vals), dtype=np.float64, count=total)
+        self._h.addRows(
+            len(indices),
+            np.array(lo, dtype=np.float64),
+            np.array(hi, dtype=np.float64),
+            total,
+            starts,
+            flat_index,
+            flat_value,
+        )
+
+    def set_bounds(self, cols: list[int], lo: list[float], hi: list[float]) -> None:
+        if cols:
+            self._h.changeColsBounds(
+                len(cols),
+                np.array(cols, dtype=np.int32),
+                np.array(lo, dtype=np.float64),
+                np.array(hi, dtype=np.float64),
+            )
+
+    def solve(
+        self, objective: dict[int, float], maximize: bool, time_limit: float | None, start
+    ) -> Outcome:
+        h = self._h
+        costs = np.zeros(self._n)
+        for c, v in objective.items():
+            costs[c] = v
+        h.changeColsCost(self._n, np.arange(self._n, dtype=np.int32), costs)
+        sense = self._core.ObjSense.kMaximize if maximize else self._core.ObjSense.kMinimize
+        h.changeObjectiveSense(sense)
+        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else INF)
+        h.clearSolver()
+        # No starting solution is passed to HiGHS: with one, 1.16 was up to three times
+        # slower here and once called a worse solution optimal (tests/allocation fuzzing);
+        # the engine keeps its own checked incumbent instead and takes the better of both.
+        h.run()
+        status = h.getModelStatus()
+        name = status.name
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == self._core.SolutionStatus.kSolutionStatusFeasible
+        values = list(h.getSolution().col_value) if has_solution else None
+        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        if name == "kOptimal" and values is not None:
+            return Outcome(OPTIMAL, values, bound)
+        if name == "kInfeasible":
+            return Outcome(INFEASIBLE, None, None)
+        if values is not None:
+            return Outcome(FEASIBLE, values, bound)
+        return Outcome(NO_SOLUTION, None, bound)
+
+
+class CbcBackend:
+    """CBC through PuLP, rebuilt for every stage; expressions come from (variable, coefficient) lists."""
+
+    def __init__(self, model: SparseModel) -> None:
+        self._model = model
+        self._extra: list[tuple[list[int], list[float], float, float]] = []
+        self._lo = list(model.col_lo)
+        self._hi = list(model.col_hi)
+
+    def add_rows(self, indices, values, lo, hi) -> None:
+        for idx, vals, l, u in zip(indices, values, lo, hi):
+            self._extra.append((list(idx), list(vals), l, u))
+
+    def set_bounds(self, cols, lo, hi) -> None:
+        for c, l, u in zip(cols, lo, hi):
+            self._lo[c] = l
+            self._hi[c] = u
+
+    def solve(self, objective, maximize, time_limit, start) -> Outcome:
+        import pulp
+
+        m = self._model
+        prob = pulp.LpProblem("allocation", pulp.LpMaximize if maximize else pulp.LpMinimize)
+        xs = [
+            pulp.LpVariable(
+                f"c{c}",
+                lowBound=None if self._lo[c] == -INF else self._lo[c],
+                upBound=None if self._hi[c] == INF else self._hi[c],
+                cat=pulp.LpInteger if m.col_int[c] else pulp.LpContinuous,
+            )
+            for c in range(m.n_cols)
+        ]
+        prob.setObjective(pulp.LpAffineExpression([(xs[c], v) for c, v in objective.items()]))
+        rows = list(zip(m.row_index, m.row_value, m.row_lo, m.row_hi)) + self._extra
+        for r, (idx, vals, lo, hi) in enumerate(rows):
+            expr = pulp.LpAffineExpression([(xs[c], v) for c, v in zip(idx, vals)])
+            if lo == hi:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", lo))
+                continue
+            if lo != -INF:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}l", lo))
+            if hi != INF:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}u", hi))
+        if start is not None:
+            for c, v in enumerate(start):
+                xs[c].setInitialValue(round(v) if m.col_int[c] else v)
+        solver = pulp.PULP_CBC_CMD(
+            msg=False, timeLimit=time_limit, warmStart=start is not None, gapRel=0, threads=1
+        )
+        prob.solve(solver)
+        # PuLP calls a CBC run stopped by its time limit "Optimal"; sol_status tells the truth.
+        solution = pulp.LpSolution.get(prob.sol_status, "")
+        values = [x.value() if x.value() is not None else 0.0 for x in xs]
+        if solution == "Optimal Solution Found":
+            return Outcome(OPTIMAL, values, None)
+        if solution == "Solution Found":
+            return Outcome(FEASIBLE, values, None)
+        if solution == "No Solution Exists" or pulp.LpStatus[prob.status] == "Infeasible":
+            return Outcome(INFEASIBLE, None, None)
+        return Outcome(NO_SOLUTION, None, None)
+
+
+def make_backend(name: str, model: SparseModel):
+    if name == "highs":
+        return HighsBackend(model)
+    if name == "cbc":
+        return CbcBackend(model)
+    raise ValueError(f"unknown solver {name!r}; use 'highs' or 'cbc'")

@@ -1,0 +1,432 @@
+"""The compact stability model of one component (Delorme et al. 2019, generalised).
+
+Columns ``x[e, j]``: entry e (a child, or a whole "together" unit) holds a place at club j.
+For child i at her listed club j, ``w = 1 - sum of x[e, j']`` over the clubs j' she ranks at
+or above j: w = 1 means she is worse off than j. No justified envy (DOMAIN.md) then reads:
+
+* row A: ``cap_j * (w - sum_{l in S} f[l, j] - env_i) <= #(children at j with priority >= hers)``,
+  i.e. when none of her side limits is marked full, j is full of children ranked at least as
+  high as she is;
+* rows B, only when side limits apply to her (S non-empty): for each limit set T of the
+  children at j, ``#(T-children at j ranked below her) <= cap_j * (1 - w + env_i +
+  sum_{l in S minus T} f[l, j])``: she could replace a lower-ranked child only through a limit
+  that is full.
+
+``f[l, j] = 1`` promises that side limit l at club j is full (``limit * f <= count``). The
+counts "at or above her priority" are prefix sums over the club's priority levels (one chain
+of continuous variables per club, so every row has a handful of terms), and "below her" are
+suffix sums per limit set. ``env_i`` exists only in components with "together" units, where a
+fully fair outcome can fail to exist.
+
+Children fixed by preprocessing are constants here.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+
+from allocation._backend import INF, SparseModel
+from allocation._compiled import Compiled
+from allocation._fair import UNPLACED
+
+
+class ComponentModel:
+    def __init__(
+        self,
+        comp: Compiled,
+        clubs: list[int],
+        children: list[int],
+        fixed_at: dict[int, list[int]],
+        with_envy: bool,
+        exact_envy: bool = True,
+    ) -> None:
+        self.comp = comp
+        self.clubs = clubs
+        self.children = children
+        self.model = m = SparseModel()
+        cap = comp.capacity
+
+        # Entries: a together unit is one entry with one column per club.
+        seen_units: set[int] = set()
+        self.entries: list[list[int]] = []
+        self.entry_of: dict[int, int] = {}
+        for i in children:
+            u = comp.together_unit[i]
+            if u >= 0:
+                if u in seen_units:
+                    continue
+                seen_units.add(u)
+                members = comp.together_units[u]
+            else:
+                members = [i]
+            for k in members:
+                self.entry_of[k] = len(self.entries)
+            self.entries.append(members)
+
+        fixed_members = {j: set(members) for j, members in fixed_at.items()}
+        # What fixed children already take at each club.
+        self.base_count = {j: 0 for j in clubs}
+        self.base_side = {j: [0] * len(comp.side_limits[j]) for j in clubs}
+        fixed_levels = {j: [] for j in clubs}
+        fixed_type_levels: dict[int, dict[tuple, list[int]]] = {j: defaultdict(list) for j in clubs}
+        for j in clubs:
+            for i in fixed_at.get(j, ()):
+                position = comp.prefs[i].index(j)
+                self.base_count[j] += 1
+                members = comp.limit_sets[i][position]
+                for n in members:
+                    self.base_side[j][n] += 1
+                fixed_levels[j].append(comp.levels[i][position])
+                fixed_type_levels[j][members].append(comp.levels[i][position])
+            fixed_levels[j].sort()
+            for levels in fixed_type_levels[j].values():
+                levels.sort()
+
+        # Places nobody can take (Delorme et al.'s dominance, for our rules): when at least
+        # cap_j children who put j first, with no side limit at j, outrank child i there, j
+        # is full of children ranked above her in every outcome (each of them is at j, or
+        # j is full of children ranked at least as high as she is), so x[i, j] = 0 and her
+        # rows at j hold by themselves. Clubs that "together" unit members applied to are
+        # left alone (a unit member there could be the reason a place is free), and so is
+        # everything under the exact envy model, where any child may be left envying.
+        self.excluded: set[tuple[int, int]] = set()
+        in_component = set(children)
+        unit_clubs = {
+            j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]
+        }
+        for j in clubs:
+            if j in unit_clubs or (with_envy and exact_envy):
+                continue
+            anchors = sorted(
+                comp.levels[k][position]
+                for k, position in comp.applicants[j]
+                if position == 0
+                and not comp.limit_sets[k][0]
+                and (k in in_component or k in fixed_members.get(j, ()))
+            )
+            if cap[j] == 0 or len(anchors) < cap[j]:
+                continue
+            threshold = anchors[cap[j] - 1]
+            for k, position in comp.applicants[j]:
+                if k in in_component and comp.levels[k][position] > threshold:
+                    self.excluded.add((k, j))
+
+        # Columns x.
+        self.x: dict[tuple[int, int], int] = {}
+        self.placed_terms: dict[int, float] = {}
+        contributions = {j: [] for j in clubs}  # (col, level, limit set)
+        for e, members in enumerate(self.entries):
+            prefs = comp.prefs[members[0]]
+            for position, j in enumerate(prefs):
+                if self.base_count[j] + len(members) > cap[j]:
+                    continue
+                if len(members) == 1 and (members[0], j) in self.excluded:
+                    continue
+                need = [0] * len(comp.side_limits[j])
+                for i in members:
+                    for n in comp.limit_sets[i][position]:
+                        need[n] += 1
+                if any(
+                    self.base_side[j][n] + need[n] > comp.side_limits[j][n].limit
+                    for n in range(len(need))
+                ):
+                    continue
+                col = m.add_col(0, 1, True)
+                self.x[e, j] = col
+                self.placed_terms[col] = float(len(members))
+                for i in members:
+                    contributions[j].append(
+                        (
+                            col,
+                            comp.levels[i][position],
+                            comp.limit_sets[i][position],
+                            len(members) > 1,
+                        )
+                    )
+            terms = {self.x[e, j]: 1.0 for j in prefs if (e, j) in self.x}
+            if len(terms) > 1:
+                m.add_row(terms, -INF, 1)
+
+        # Limits: capacity and side limits.
+        for j in clubs:
+            terms: dict[int, float] = defaultdict(float)
+            for col, _, _, _ in contributions[j]:
+                terms[col] += 1
+            if terms and sum(terms.values()) > cap[j] - self.base_count[j]:
+                m.add_row(terms, -INF, cap[j] - self.base_count[j])
+            for n, limit in enumerate(comp.side_limits[j]):
+                side_terms: dict[int, float] = defaultdict(float)
+                for col, _, members, _ in contributions[j]:
+                    if n in members:
+                        side_terms[col] += 1
+                if side_terms and sum(side_terms.values()) > limit.limit - self.base_side[j][n]:
+                    m.add_row(side_terms, -INF, limit.limit - self.base_side[j][n])
+
+        # Prefix chains over levels: z[j][k] = children at j of level <= levels[j][k].
+        self.prefix: dict[int, tuple[list[int], list[int]]] = {}
+        self.chain_terms: list[tuple[list[int], list[tuple[int, int]], bool]] = []
+        for j in clubs:
+            self.prefix[j] = self._chain([(col, level) for col, level, _, _ in contributions[j]], True)
+
+        # Suffix chains ("ranked below her"): per limit set at clubs with side limits, split
+        # into ordinary children and unit members when units are present; and, with units,
+        # one chain per club over all unit members.
+        self.unit_mode = with_envy
+        self.suffix: dict[tuple, tuple[list[int], list[int]]] = {}
+        for j in clubs:
+            groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+            for col, level, members, is_unit in contributions[j]:
+                if comp.side_limits[j]:
+                    groups[members, is_unit and with_envy].append((col, level))
+                if with_envy and is_unit:
+                    groups[None, True].append((col, level))
+            for (members, is_unit), items in sorted(groups.items(), key=lambda g: repr(g[0])):
+                self.suffix[j, members, is_unit] = self._chain(items, False)
+        self.units_at: dict[int, list[tuple[int, int, tuple]]] = defaultdict(list)
+        if with_envy:
+            for j in clubs:
+                seen = set()
+                for col, level, members, is_unit in contributions[j]:
+                    if is_unit and (col, level, members) not in seen:
+                        seen.add((col, level, members))
+                        self.units_at[j].append((col, level, members))
+
+        self.f: dict[tuple[int, int], int] = {}
+        self._side_terms_cache: dict[tuple[int, int], dict[int, float]] = {}
+        for j in clubs:
+            for n in range(len(comp.side_limits[j])):
+                terms: dict[int, float] = defaultdict(float)
+                for col, _, members, _ in contributions[j]:
+                    if n in members:
+                        terms[col] += 1
+                self._side_terms_cache[j, n] = terms
+
+        # Envy. Exact: a big-M envy column per child. Restricted (large components only): big-M
+        # for unit members; everyone else may envy only a unit member ranked below her,
+        # through tight rows, so her other rows stay those of the plain stability model.
+        self.env: dict[int, int] = {}
+        self.exact_envy = exact_envy
+        if with_envy:
+            for i in children:
+                unit_member = comp.together_unit[i] >= 0
+                self.env[i] = m.add_col(0, 1, unit_member or exact_envy)
+
+        type_sets: dict[int, set[tuple]] = {j: set(fixed_type_levels[j]) for j in clubs}
+        for key in self.suffix:
+            if key[1] is not None:
+                type_sets[key[0]].add(key[1])
+        club_types = {j: sorted(types) for j, types in type_sets.items()}
+
+        # Stability rows.
+        for i in children:
+            e = self.entry_of[i]
+            prefs = comp.prefs[i]
+            unit_member = comp.together_unit[i] >= 0
+            envy_col = self.env.get(i)
+            big_m_envy = envy_col is not None and (unit_member or exact_envy)
+            at_or_above: dict[int, float] = {}
+            for position, j in enumerate(prefs):
+                col = self.x.get((e, j))
+                if col is not None:
+                    at_or_above[col] = 1.0
+                if (i, j) in self.excluded:
+                    continue
+                level = comp.levels[i][position]
+                limit_set = comp.limit_sets[i][position]
+                big = float(cap[j])
+                rhs = big - bisect_right(fixed_levels[j], level)
+                if rhs > 0:
+                    terms: dict[int, float] = {c: big for c in at_or_above}
+                    _add_term(terms, _at_or_above(self.prefix[j], level), 1.0)
+                    if with_envy and not unit_member:
+                        _add_term(terms, _below(self.suffix.get((j, None, True)), level), 1.0)
+                    for n in limit_set:
+                        _add_term(terms, self._f_col(j, n), big)
+                    if big_m_envy:
+                        _add_term(terms, envy_col, big)
+                    m.add_row(terms, rhs, INF)
+                if with_envy and not unit_member:
+                    for unit_col, unit_level, unit_set in self.units_at[j]:
+                        if unit_level <= level or unit_col in at_or_above:
+                            continue
+                        terms = {envy_col: 1.0, unit_col: -1.0}
+                        for c in at_or_above:
+                            _add_term(terms, c, 1.0)
+                        for n in limit_set:
+                            if n not in unit_set:
+                                _add_term(terms, self._f_col(j, n), 1.0)
+                        m.add_row(terms, 0, INF)
+                if not limit_set:
+                    continue
+                for t in club_types[j]:
+                    levels_t = fixed_type_levels[j].get(t, ())
+                    fixed_lower = len(levels_t) - bisect_right(levels_t, level)
+                    terms = {}
+                    _add_term(terms, _below(self.suffix.get((j, t, False)), level), 1.0)
+                    if with_envy and unit_member:
+                        _add_term(terms, _below(self.suffix.get((j, t, True)), level), 1.0)
+                    if not terms and fixed_lower == 0:
+                        continue
+                    for c in at_or_above:
+                        _add_term(terms, c, -big)
+                    if big_m_envy:
+                        _add_term(terms, envy_col, -big)
+                    for n in limit_set:
+                        if n not in t:
+                            _add_term(terms, self._f_col(j, n), -big)
+                    m.add_row(terms, -INF, -fixed_lower)
+
+        # Prefer units: t[u, j] <= x of every member at j.
+        self.together_cols: list[int] = []
+        self.together_info: list[tuple[int, list[int]]] = []
+        in_component = set(children)
+        fixed_club = {i: j for j, members in fixed_at.items() for i in members}
+        self.prefer_here: list[tuple[list[int], int | None]] = []
+        for members in comp.prefer_units:
+            free = [i for i in members if i in in_component]
+            pinned = {fixed_club[i] for i in members if i in fixed_club}
+            if not free or len(free) + len([i for i in members if i in fixed_club]) < len(members):
+                continue
+            if len(pinned) > 1:
+                continue
+            pinned_club = next(iter(pinned)) if pinned else None
+            self.prefer_here.append((free, pinned_club))
+            shared = set(comp.prefs[free[0]])
+            for i in free[1:]:
+                shared &= set(comp.prefs[i])
+            if pinned_club is not None:
+                shared &= {pinned_club}
+            for j in sorted(shared):
+                cols = [self.x.get((self.entry_of[i], j)) for i in free]
+                if any(c is None for c in cols):
+                    continue
+                t = m.add_col(0, 1, False)
+                for c in sorted(set(cols)):
+                    m.add_row({t: 1.0, c: -1.0}, -INF, 0)
+                self.together_cols.append(t)
+                self.together_info.append((t, cols))
+
+    def _chain(self, items: list[tuple[int, int]], prefix: bool) -> tuple[list[int], list[int]]:
+        """Running sums of x over priority levels: from the best level down (prefix) or from
+        the worst level up (suffix); one continuous column and one equality row per level."""
+        m = self.model
+        by_level: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for col, level in items:
+            by_level[level][col] += 1
+        levels = sorted(by_level)
+        cols = [0] * len(levels)
+        previous = None
+        steps = range(len(levels)) if prefix else range(len(levels) - 1, -1, -1)
+        for k in steps:
+            running = m.add_col(0, INF, False)
+            terms = {running: 1.0}
+            if previous is not None:
+                terms[previous] = -1.0
+            for col, v in by_level[levels[k]].items():
+                terms[col] = terms.get(col, 0.0) - v
+            m.add_row(terms, 0, 0)
+            cols[k] = running
+            previous = running
+        self.chain_terms.append((levels, cols, items, prefix))
+        return levels, cols
+
+    def _f_col(self, j: int, n: int) -> int:
+        col = self.f.get((j, n))
+        if col is None:
+            m = self.model
+            col = m.add_col(0, 1, True)
+            self.f[j, n] = col
+            terms = dict(self._side_terms_cache[j, n])
+            limit = self.comp.side_limits[j][n].limit
+            terms[col] = terms.get(col, 0.0) - limit
+            m.add_row(terms, -self.base_side[j][n], INF)
+        return col
+
+    # Objectives -------------------------------------------------------------------------
+
+    def envy_objective(self) -> dict[int, float]:
+        return {col: 1.0 for col in self.env.values()}
+
+    def placed_objective(self) -> dict[int, float]:
+        return dict(self.placed_terms)
+
+    def together_objective(self) -> dict[int, float]:
+        return {col: 1.0 for col in self.together_cols}
+
+    def score_terms(self, i: int) -> dict[int, float]:
+        """Child i's score: len(prefs) at her first choice, 1 at her last, 0 unplaced."""
+        e = self.entry_of[i]
+        prefs = self.comp.prefs[i]
+        return {
+            self.x[e, j]: float(len(prefs) - position)
+            for position, j in enumerate(prefs)
+            if (e, j) in self.x
+        }
+
+    # Solutions --------------------------------------------------------------------------
+
+    def decode(self, values: list[float]) -> dict[int, int]:
+        outcome = {i: UNPLACED for i in self.children}
+        for (e, j), col in self.x.items():
+            if values[col] > 0.5:
+                for i in self.entries[e]:
+                    outcome[i] = j
+        return outcome
+
+    def encode(self, outcome: dict[int, int], envious: set[int]) -> list[float] | None:
+        """Column values for an assignment of this component's children; None if impossible."""
+        comp = self.comp
+        values = [0.0] * self.model.n_cols
+        count = {j: self.base_count[j] for j in self.clubs}
+        side = {j: list(self.base_side[j]) for j in self.clubs}
+        for e, members in enumerate(self.entries):
+            j = outcome[members[0]]
+            if j == UNPLACED:
+                continue
+            col = self.x.get((e, j))
+            if col is None:
+                return None
+            values[col] = 1.0
+            position = comp.prefs[members[0]].index(j)
+            count[j] += len(members)
+            for i in members:
+                for n in comp.limit_sets[i][position]:
+                    side[j][n] += 1
+        for levels, cols, items, prefix in self.chain_terms:
+            per_level: dict[int, float] = defaultdict(float)
+            for col, level in items:
+                per_level[level] += values[col]
+            running = 0.0
+            steps = range(len(levels)) if prefix else range(len(levels) - 1, -1, -1)
+            for k in steps:
+                running += per_level[levels[k]]
+                values[cols[k]] = running
+        for (j, n), col in self.f.items():
+            values[col] = 1.0 if side[j][n] >= comp.side_limits[j][n].limit else 0.0
+        for i, col in self.env.items():
+            values[col] = 1.0 if i in envious else 0.0
+        for t, cols in self.together_info:
+            values[t] = min(values[c] for c in cols)
+        return values
+
+
+def _add_term(terms: dict[int, float], col: int | None, value: float) -> None:
+    if col is not None:
+        terms[col] = terms.get(col, 0.0) + value
+
+
+def _at_or_above(chain: tuple[list[int], list[int]], level: int) -> int | None:
+    """The prefix column counting children of level <= ``level``, if any."""
+    levels, cols = chain
+    k = bisect_right(levels, level) - 1
+    return cols[k] if k >= 0 else None
+
+
+def _below(chain: tuple[list[int], list[int]] | None, level: int) -> int | None:
+    """The suffix column counting children of level > ``level``, if any."""
+    if chain is None:
+        return None
+    levels, cols = chain
+    k = bisect_right(levels, level)
+    return cols[k] if k < len(levels) else None

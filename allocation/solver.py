@@ -1,0 +1,580 @@
+"""The allocation engine: fair, most children placed, lottery order, explained.
+
+Pipeline (docs/allocation-engine.md tells the whole story):
+
+1. compile the problem to integer arrays (``_compiled``) and run deferred acceptance with the
+   single lottery (``da``): the baseline, the first incumbent and the fallback;
+2. preprocess: fix children who hold their first choice in every fair outcome;
+3. split the rest into independent components (clubs linked by children's choices);
+4. per component, solve the compact stability model in stages: fewest children with justified
+   envy (only where "together" units can make envy unavoidable), most children placed
+   (``maximize_placed``), most "prefer" units together, then lottery order exactly, in batches
+   of children whose objective weights are exact integers;
+5. check every solution in plain Python before using it; keep the last checked one otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from allocation._backend import FEASIBLE, INF, INFEASIBLE, OPTIMAL, make_backend
+from allocation._compiled import Compiled, compile_problem
+from allocation._fair import UNPLACED, breaches_in, envious_in, loads_for
+from allocation._stability import ComponentModel
+from allocation.da import da_assign
+from allocation.explain import explain_all, waitlists
+from allocation.model import Problem, Result, Stats, Ties
+
+log = logging.getLogger(__name__)
+
+# At most this many lottery-order solves per run: a count, not a clock, so that the result
+# never depends on the machine's speed. Children beyond it keep the best outcome found so far
+# and the run reports the lottery order as not proven.
+LEX_SOLVE_BUDGET = 3000
+# Batch weights stay below this, so every objective value is an exact integer in a double and
+# far inside HiGHS's tolerances.
+LEX_WEIGHT_LIMIT = 10**6
+# Problems with "together" units up to this many children get the exact fewest-envy model
+# (a big-M envy column on every child). Larger ones get the restricted model, in which a child
+# outside a unit may only be left envying a unit member ranked below her: the exact model did
+# not finish at 1,000 children in a minute, the restricted one does. A size, not a clock, so
+# results stay reproducible; stats report which one ran.
+EXACT_ENVY_LIMIT = 300
+
+
+@dataclass
+class _ComponentOutcome:
+    outcome: dict[int, int]
+    envious: list[int]
+    bound: int
+    proven: bool
+    lex_proven: bool
+    solves: int = 0
+
+
+@dataclass
+class _Pass:
+    assign: list[int]
+    envious: list[int]
+    bound: int
+    proven: bool
+    lex_proven: bool
+    preprocessed: int
+    components: int
+    largest_component: int
+    mip_components: int
+    solves: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "highs") -> Result:
+    """Allocate places under ``problem.policy``; see the module docstring for the stages."""
+    started = time.perf_counter()
+    deadline = started + time_limit if time_limit is not None else None
+    comp = compile_problem(problem)
+    compiled_at = time.perf_counter()
+
+    da = da_assign(comp)
+    all_children = {i: j for i, j in enumerate(da)}
+    da_loads = loads_for(comp, ((i, j) for i, j in all_children.items() if j != UNPLACED))
+    da_envious = envious_in(comp, da_loads, all_children)
+    da_placed = sum(1 for j in da if j != UNPLACED)
+    da_at = time.perf_counter()
+
+    engine = _Engine(comp, solver, deadline, da, da_envious)
+    run = engine.run(use_preprocessing=True)
+    if engine.exact_envy and run.envious and run.preprocessed:
+        # Preprocessing is exact for the restricted envy model only: in the exact one a
+        # fixed child may be the one best left envying. Small problems, so ask again in full.
+        run = engine.run(use_preprocessing=False)
+
+    assign = run.assign
+    assignments = {
+        comp.child_ids[i]: (comp.club_ids[j] if j != UNPLACED else None)
+        for i, j in enumerate(assign)
+    }
+    placed = sum(1 for j in assign if j != UNPLACED)
+    bound = max(run.bound, placed)
+    gap = 0.0 if bound == placed else (bound - placed) / bound
+    lottery = {comp.child_ids[i]: rank for i, rank in enumerate(comp.lottery)}
+    explain_started = time.perf_counter()
+    waitlist = waitlists(comp, assign)
+    explanations = explain_all(comp, assign, waitlist, set(run.envious))
+    finished = time.perf_counter()
+
+    timings = {
+        "compile": round(compiled_at - started, 4),
+        "deferred_acceptance": round(da_at - compiled_at, 4),
+        **{k: round(v, 4) for k, v in run.timings.items()},
+        "explain": round(finished - explain_started, 4),
+    }
+    extra = {
+        "deferred_acceptance_placed": da_placed,
+        "deferred_acceptance_envy": len(da_envious),
+        "preprocessed": run.preprocessed,
+        "components": run.components,
+        "largest_component": run.largest_component,
+        "mip_components": run.mip_components,
+        "solver_calls": run.solves,
+        "lottery_order_proven": run.lex_proven,
+        "envy_model": "restricted" if engine.restricted_envy else "exact",
+        "envy_count": len(run.envious),
+        "envy_children": [comp.child_ids[i] for i in run.envious],
+        "stage_seconds": timings,
+        "solver": solver,
+    }
+    stats = Stats(
+        placed=placed,
+        unplaced=len(assign) - placed,
+        proven_optimal=run.proven and bound == placed,
+        gap=gap,
+        bound=bound,
+        seconds=round(finished - started, 4),
+        extra=extra,
+    )
+    return Result(
+        assignments=assignments,
+        waitlist={comp.club_ids[j]: tuple(comp.child_ids[i] for i in w) for j, w in waitlist.items()},
+        explanations=explanations,
+        stats=stats,
+        lottery=lottery,
+    )
+
+
+def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
+    """Children placed at their first choice in every outcome the engine may return.
+
+    Take a child outside any "together" unit and her first choice j. Count the applicants of
+    j ranked at or above her, plus the unit members ranked below her (the only children she
+    may be left envying, see ``_stability``); children fixed elsewhere no longer count. If
+    that is at most j's capacity, and no side limit of hers at j could fill up even if every
+    applicant it covers came, then j could never be full without her: she is placed there.
+    """
+    alive = [set(i for i, _ in comp.applicants[j]) for j in range(len(comp.club_ids))]
+    # Unit members are never fixed, so they stay applicants everywhere: count them by bisection.
+    unit_levels = [
+        sorted(comp.levels[k][p] for k, p in comp.applicants[j] if comp.together_unit[k] >= 0)
+        for j in range(len(comp.club_ids))
+    ]
+    side_cache: dict[int, list[int]] = {}
+
+    def side_counts(j: int) -> list[int]:
+        counts = side_cache.get(j)
+        if counts is None:
+            counts = [0] * len(comp.side_limits[j])
+            for k, position in comp.applicants[j]:
+                if k in alive[j]:
+                    for n in comp.limit_sets[k][position]:
+                        counts[n] += 1
+            side_cache[j] = counts
+        return counts
+
+    fixed: dict[int, int] = {}
+    pending = sorted(i for i in candidates if comp.prefs[i])
+    while pending:
+        changed_clubs: set[int] = set()
+        for i in pending:
+            if i in fixed:
+                continue
+            j = comp.prefs[i][0]
+            level = comp.levels[i][0]
+            below = unit_levels[j]
+            blocking = len(below) - bisect_right(below, level)
+            for k, position in comp.applicants[j]:
+                if comp.levels[k][position] > level or blocking > comp.capacity[j]:
+                    break
+                if k in alive[j]:
+                    blocking += 1
+            if blocking > comp.capacity[j]:
+                continue
+            limit_set = comp.limit_sets[i][0]
+            if limit_set:
+                side = side_counts(j)
+                if any(side[n] > comp.side_limits[j][n].limit for n in limit_set):
+                    continue
+            fixed[i] = j
+            for other in comp.prefs[i][1:]:
+                alive[other].discard(i)
+                side_cache.pop(other, None)
+                changed_clubs.add(other)
+        pending = sorted(
+            i
+            for i in candidates
+            if i not in fixed and comp.prefs[i] and comp.prefs[i][0] in changed_clubs
+        )
+    return fixed
+
+
+def components(comp: Compiled, children: list[int]) -> list[tuple[list[int], list[int]]]:
+    """(clubs, children) of each independent part, ordered by their best lottery rank."""
+    parent = list(range(len(comp.club_ids)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i in children:
+        prefs = comp.prefs[i]
+        for j in prefs[1:]:
+            a, b = find(prefs[0]), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, tuple[set[int], list[int]]] = {}
+    for i in children:
+        root = find(comp.prefs[i][0])
+        clubs, members = groups.setdefault(root, (set(), []))
+        clubs.update(comp.prefs[i])
+        members.append(i)
+    parts = [(sorted(clubs), sorted(members)) for clubs, members in groups.values()]
+    parts.sort(key=lambda part: min(comp.lottery[i] for i in part[1]))
+    return parts
+
+
+class _Engine:
+    def __init__(self, comp: Compiled, solver: str, deadline, da: list[int], da_envious) -> None:
+        self.comp = comp
+        self.solver = solver
+        self.deadline = deadline
+        self.da = da
+        self.da_envious = da_envious
+        self.maximize = comp.problem.policy.ties == Ties.MAXIMIZE_PLACED
+        self.lex_budget = LEX_SOLVE_BUDGET
+        # Decided by size before anything is solved, so the same input always gets the same
+        # model: exact for problems up to EXACT_ENVY_LIMIT children, restricted above.
+        self.exact_envy = len(comp.child_ids) <= EXACT_ENVY_LIMIT
+        self.restricted_envy = bool(comp.together_units) and not self.exact_envy
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def run(self, use_preprocessing: bool) -> _Pass:
+        comp = self.comp
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
+        fixed = preprocess(comp, candidates) if use_preprocessing else {}
+        t1 = time.perf_counter()
+        timings["preprocess"] = t1 - t0
+        start = list(self.da)
+        alternatives = [start]
+        if self.restricted_envy:
+            # The restricted envy model accepts only envy that involves a unit; deferred
+            # acceptance can leave other envy behind when a unit moves on. Keep its unit
+            # placements and let everyone else propose again around them: a start the model
+            # accepts, with no more envious children than that.
+            held = dict(fixed)
+            for members in comp.together_units:
+                if self.da[members[0]] != UNPLACED:
+                    held.update({i: self.da[i] for i in members})
+            start = da_assign(comp, held)
+            alternatives = [start, list(self.da)]
+        elif any(self.da[i] != j for i, j in fixed.items()):
+            start = da_assign(comp, fixed)
+            alternatives = [start, list(self.da)]
+        rest = [i for i in range(len(comp.child_ids)) if i not in fixed and comp.prefs[i]]
+        parts = components(comp, rest)
+        fixed_at: dict[int, list[int]] = {}
+        for i, j in sorted(fixed.items()):
+            fixed_at.setdefault(j, []).append(i)
+        t2 = time.perf_counter()
+        timings["components"] = t2 - t1
+
+        assign = [UNPLACED] * len(comp.child_ids)
+        for i, j in fixed.items():
+            assign[i] = j
+        envious: list[int] = []
+        bound = len(fixed)
+        proven = True
+        lex_proven = True
+        solves = 0
+        mip_components = 0
+        waiting = sum(len(children) for _, children in parts)
+        for clubs, children in parts:
+            # Under a time limit each component gets time in proportion to its size.
+            result = self.solve_component(
+                clubs, children, fixed_at, alternatives, len(children) / max(1, waiting)
+            )
+            waiting -= len(children)
+            for i, j in result.outcome.items():
+                assign[i] = j
+            envious.extend(result.envious)
+            bound += result.bound
+            proven = proven and result.proven
+            lex_proven = lex_proven and result.lex_proven
+            solves += result.solves
+            mip_components += result.solves > 0
+        timings["components_solve"] = time.perf_counter() - t2
+        return _Pass(
+            assign=assign,
+            envious=sorted(envious),
+            bound=bound,
+            proven=proven,
+            lex_proven=lex_proven,
+            preprocessed=len(fixed),
+            components=len(parts),
+            largest_component=max((len(c) for _, c in parts), default=0),
+            mip_components=mip_components,
+            solves=solves,
+            timings=timings,
+        )
+
+    # One component --------------------------------------------------------------------
+
+    def check(self, outcome: dict[int, int], clubs: list[int], fixed_at) -> tuple[bool, list[int]]:
+        comp = self.comp
+        placements = [(i, j) for i, j in outcome.items() if j != UNPLACED]
+        placements += [(i, j) for j in clubs for i in fixed_at.get(j, ())]
+        loads = loads_for(comp, placements)
+        if breaches_in(comp, loads, outcome):
+            return False, []
+        return True, envious_in(comp, loads, outcome)
+
+    def solve_component(
+        self, clubs, children, fixed_at, starts, share: float = 1.0
+    ) -> _ComponentOutcome:
+        comp = self.comp
+        remaining = self.remaining()
+        component_deadline = None
+        if remaining is not None:
+            component_deadline = time.perf_counter() + remaining * share
+        # The first incumbent: the checked start with the fewest envious children among those
+        # placing at least as many as deferred acceptance (guarantee 6), then the most placed.
+        da_placed = sum(1 for i in children if self.da[i] != UNPLACED)
+        checked = []
+        for start in starts:
+            candidate = {i: start[i] for i in children}
+            ok, candidate_envious = self.check(candidate, clubs, fixed_at)
+            if ok:
+                checked.append((candidate, candidate_envious))
+        keep = [c for c in checked if _placed(c[0]) >= da_placed] or checked
+        incumbent, envious = {i: UNPLACED for i in children}, []
+        incumbent_checked = bool(keep)
+        if keep:
+            incumbent, envious = min(keep, key=lambda c: (len(c[1]), -_placed(c[0])))
+        if not incumbent_checked:  # deferred acceptance always respects limits; be safe
+            _, envious = self.check(incumbent, clubs, fixed_at)
+        has_units = any(comp.together_unit[i] >= 0 for i in children)
+        side_limits = any(comp.side_limits[j] for j in clubs)
+        placed = _placed(incumbent)
+        seats = sum(comp.capacity[j] - len(fixed_at.get(j, ())) for j in clubs)
+        trivial_bound = min(len(children), seats)
+
+        if not envious and not self.maximize and not has_units and not side_limits:
+            # Capacity only and strict priorities: deferred acceptance is the child-optimal
+            # stable matching, which is exactly the lottery-order optimum.
+            return _ComponentOutcome(incumbent, [], placed, True, True)
+        no_prefer = not any(
+            any(i in incumbent for i in members) for members in comp.prefer_units
+        )
+        if not envious and no_prefer and all(incumbent[i] == comp.prefs[i][0] for i in children):
+            return _ComponentOutcome(incumbent, [], placed, True, True)
+
+        model = ComponentModel(
+            comp, clubs, children, fixed_at, with_envy=has_units, exact_envy=self.exact_envy
+        )
+        backend = make_backend(self.solver, model.model)
+        solves = 0
+        proven = True
+
+        def attempt(objective, maximize, share=1.0):
+            nonlocal solves
+            limit = None
+            if component_deadline is not None:
+                limit = (component_deadline - time.perf_counter()) * share
+                if limit <= 0.01:
+                    return None, None
+            solves += 1
+            values = model.encode(incumbent, set(envious)) if self.solver != "highs" else None
+            began = time.perf_counter()
+            result = backend.solve(objective, maximize, limit, values)
+            log.debug(
+                "component of %d children: %s after %.3f s (limit %s)",
+                len(children), result.status, time.perf_counter() - began, limit,
+            )
+            if result.status not in (OPTIMAL, FEASIBLE):
+                return None, result
+            candidate = model.decode(result.values)
+            good, candidate_envious = self.check(candidate, clubs, fixed_at)
+            if not good:
+                return None, result
+            return (candidate, candidate_envious), result
+
+        # Stage 1: fewest children with justified envy (only "together" units make it > 0).
+        # A fully fair outcome, when one exists, settles the question with the easy model
+        # (envy columns fixed at 0); the weak big-M envy model is solved only when none does.
+        envy_cols = sorted(model.env.values())
+        zeros = [0.0] * len(envy_cols)
+        envy_cap = len(envious)
+        if envy_cols:
+            backend.set_bounds(envy_cols, zeros, zeros)
+        if has_units and envious:
+            found, result = attempt(
+                model.placed_objective() if self.maximize else {}, True, 0.3
+            )
+            if found is not None and not found[1]:
+                incumbent, envious = found
+            elif result is not None and result.status == INFEASIBLE:
+                backend.set_bounds(envy_cols, zeros, [1.0] * len(envy_cols))
+                found, result = attempt(model.envy_objective(), False, 0.4)
+                if found is not None and len(found[1]) <= len(envious):
+                    incumbent, envious = found
+                if result is None or result.status != OPTIMAL or found is None:
+                    proven = False
+            else:
+                proven = False
+                backend.set_bounds(envy_cols, zeros, [1.0] * len(envy_cols))
+            envy_cap = len(envious)
+        if envy_cap:
+            backend.add_rows([envy_cols], [[1.0] * len(envy_cols)], [-INF], [envy_cap])
+
+        # Stage 2: most children placed.
+        bound = trivial_bound
+        if self.maximize:
+            placed = _placed(incumbent)
+            if placed < trivial_bound:
+                found, result = attempt(model.placed_objective(), True, 0.7)
+                if found is not None and len(found[1]) <= envy_cap and _placed(found[0]) >= placed:
+                    incumbent, envious = found
+                placed = _placed(incumbent)
+                if result is not None and result.status == OPTIMAL and found is not None:
+                    bound = placed
+                else:
+                    proven = False
+                    if result is not None and result.bound is not None:
+                        bound = min(bound, math.floor(result.bound + 1e-6))
+            else:
+                bound = placed
+        placed = 0
+        if self.maximize or not envious:
+            # Never fewer than the start (deferred acceptance when it is fair) from here on.
+            placed = _placed(incumbent)
+            cols = sorted(model.placed_terms)
+            backend.add_rows([cols], [[model.placed_terms[c] for c in cols]], [placed], [INF])
+
+        # Stage 3: most "prefer" units together.
+        if model.together_cols:
+            together = _together(model, incumbent)
+            found, result = attempt(model.together_objective(), True, 0.5)
+            if (
+                found is not None
+                and len(found[1]) <= envy_cap
+                and _placed(found[0]) >= placed
+                and _together(model, found[0]) >= together
+            ):
+                incumbent, envious = found
+            if result is None or result.status != OPTIMAL:
+                proven = False
+            together = _together(model, incumbent)
+            cols = model.together_cols
+            backend.add_rows([cols], [[1.0] * len(cols)], [together], [INF])
+        else:
+            together = 0
+
+        # Stage 4: lottery order, exactly, batch by batch.
+        lex_proven = True
+        order = sorted(children, key=lambda i: comp.lottery[i])
+        settled: set[int] = set()
+
+        def settle(e: int, j: int) -> None:
+            settled.add(e)
+            members = model.entries[e]
+            cols, lo, hi = [], [], []
+            for club in comp.prefs[members[0]]:
+                col = model.x.get((e, club))
+                if col is not None:
+                    cols.append(col)
+                    lo.append(1.0 if club == j else 0.0)
+                    hi.append(1.0 if club == j else 0.0)
+            backend.set_bounds(cols, lo, hi)
+
+        index = 0
+        while index < len(order):
+            i = order[index]
+            e = model.entry_of[i]
+            if e in settled:
+                index += 1
+                continue
+            if not _can_improve(model, i, incumbent[i]):
+                settle(e, incumbent[i])
+                index += 1
+                continue
+            if self.lex_budget <= 0 or (
+                component_deadline is not None and time.perf_counter() >= component_deadline
+            ):
+                lex_proven = False
+                break
+            batch, product = [], 1
+            for k in order[index:]:
+                ek = model.entry_of[k]
+                if ek in settled or any(model.entry_of[b] == ek for b in batch):
+                    continue
+                options = len(comp.prefs[k]) + 1
+                if batch and product * options > LEX_WEIGHT_LIMIT:
+                    break
+                batch.append(k)
+                product *= options
+            weight = product
+            objective: dict[int, float] = {}
+            for k in batch:
+                weight //= len(comp.prefs[k]) + 1
+                for col, score in model.score_terms(k).items():
+                    objective[col] = objective.get(col, 0.0) + weight * score
+            self.lex_budget -= 1
+            before = _lex_value(model, batch, incumbent)
+            found, result = attempt(objective, True)
+            accepted = (
+                found is not None
+                and result.status == OPTIMAL
+                and len(found[1]) <= envy_cap
+                and _placed(found[0]) >= placed
+                and _together(model, found[0]) >= together
+                and all(found[0][k] == incumbent[k] for k in children if model.entry_of[k] in settled)
+                and _lex_value(model, batch, found[0]) >= before
+            )
+            if not accepted:
+                lex_proven = False
+                break
+            incumbent, envious = found
+            for k in batch:
+                settle(model.entry_of[k], incumbent[k])
+        proven = proven and lex_proven
+        if not self.maximize:
+            # The rules fix the outcome under lottery_first; "most placed" is not a stage.
+            bound = _placed(incumbent)
+        return _ComponentOutcome(incumbent, envious, bound, proven, lex_proven, solves)
+
+
+def _placed(outcome: dict[int, int]) -> int:
+    return sum(1 for j in outcome.values() if j != UNPLACED)
+
+
+def _together(model: ComponentModel, outcome: dict[int, int]) -> int:
+    kept = 0
+    for free, pinned in model.prefer_here:
+        clubs = {outcome[i] for i in free}
+        if pinned is not None:
+            clubs.add(pinned)
+        kept += len(clubs) == 1 and UNPLACED not in clubs
+    return kept
+
+
+def _can_improve(model: ComponentModel, i: int, current: int) -> bool:
+    prefs = model.comp.prefs[i]
+    stop = len(prefs) if current == UNPLACED else prefs.index(current)
+    e = model.entry_of[i]
+    return any((e, prefs[p]) in model.x for p in range(stop))
+
+
+def _lex_value(model: ComponentModel, batch: list[int], outcome: dict[int, int]) -> tuple:
+    prefs = model.comp.prefs
+    return tuple(
+        0 if outcome[k] == UNPLACED else len(prefs[k]) - prefs[k].index(outcome[k]) for k in batch
+    )

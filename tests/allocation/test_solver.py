@@ -1,0 +1,320 @@
+"""The engine, rule by rule, on hand-made cities small enough to check by eye."""
+
+from dataclasses import replace
+
+import pytest
+
+from allocation import solve
+from allocation.da import deferred_acceptance
+from allocation.model import Ties, lottery_ranks
+from allocation.validate import validate
+from allocation_builders import child, club, problem
+
+
+def fatal(p, result):
+    return [v for v in validate(p, result) if v.fatal]
+
+
+def by_lottery(p):
+    ranks = lottery_ranks([c.id for c in p.children], p.seed)
+    return sorted(ranks, key=ranks.get)
+
+
+def test_it_gives_the_place_to_the_higher_points():
+    p = problem([club("A", 1)], [child("K1", 19, ["A"]), child("K2", 21, ["A"])])
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": None, "K2": "A"}
+    assert result.waitlist["A"] == ("K1",)
+    assert fatal(p, result) == []
+
+
+def test_it_serves_group_1_before_group_2_whatever_the_points():
+    p = problem([club("A", 1)], [child("K1", 25, ["A"], grade=5), child("K2", 16, ["A"], grade=2)])
+
+    assert solve(p).assignments == {"K1": None, "K2": "A"}
+
+
+def test_it_ranks_out_of_district_children_after_in_district_ones():
+    p = problem(
+        [club("A", 1)],
+        [child("K1", 25, ["A"], out_of_district=["A"]), child("K2", 18, ["A"])],
+    )
+
+    assert solve(p).assignments == {"K1": None, "K2": "A"}
+
+
+def test_club_points_count_only_at_their_club():
+    p = problem(
+        [club("A", 1), club("B", 1)],
+        [
+            child("K1", 20, ["A", "B"], club_points={"A": 1}),
+            child("K2", 20.5, ["A", "B"]),
+        ],
+    )
+
+    # K1 has 21 at A (beats K2's 20.5) but only 20 at B.
+    assert solve(p).assignments == {"K1": "A", "K2": "B"}
+
+
+def test_tiebreak_keys_decide_before_the_lottery():
+    p = problem(
+        [club("A", 1)],
+        [child("K1", 20, ["A"], tiebreak=[1]), child("K2", 20, ["A"], tiebreak=[2])],
+    )
+
+    assert solve(p).assignments == {"K1": None, "K2": "A"}
+
+
+@pytest.mark.parametrize("ties, reason", [("lottery_first", "full"), ("maximize_placed", "tie")])
+def test_a_pure_tie_is_decided_by_the_lottery(ties, reason):
+    p = problem([club("A", 1)], [child("K1", 20, ["A"]), child("K2", 20, ["A"])], ties=ties)
+
+    result = solve(p)
+
+    winner, loser = by_lottery(p)
+    assert result.assignments[winner] == "A"
+    # Under lottery_first the lottery is part of the priority, so the loser is simply below.
+    assert result.explanations[loser]["refused"][0]["reason"] == reason
+
+
+def test_the_support_limit_holds_and_is_the_reason_given():
+    p = problem(
+        [club("A", 3, support_limit=1)],
+        [
+            child("K1", 22, ["A"], support=True),
+            child("K2", 21, ["A"], support=True),
+            child("K3", 15, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": "A", "K2": None, "K3": "A"}
+    refused = result.explanations["K2"]["refused"][0]
+    assert refused["reason"] == "support_full"
+    assert "配慮を要する児童" in refused["text_ja"]
+    assert fatal(p, result) == []
+
+
+def test_the_grade_band_limit_holds_and_is_the_reason_given():
+    p = problem(
+        [club("A", 3, bands={"4-6": 1})],
+        [
+            child("K1", 22, ["A"], grade=4, group=1),
+            child("K2", 21, ["A"], grade=5, group=1),
+            child("K3", 15, ["A"], grade=2),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": "A", "K2": None, "K3": "A"}
+    assert result.explanations["K2"]["refused"][0]["reason"] == "grade_band_full"
+
+
+def test_a_together_unit_is_placed_as_a_whole():
+    p = problem(
+        [club("A", 2), club("B", 2)],
+        [
+            child("K1", 22, ["A", "B"], unit="H1"),
+            child("K2", 22, ["A", "B"], unit="H1"),
+            child("K3", 20, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": "A", "K2": "A", "K3": None}
+    assert fatal(p, result) == []
+
+
+def test_a_together_unit_that_cannot_fit_stays_out_and_the_envy_is_declared():
+    # One place: the unit cannot fit anywhere; K2 outranks the child who gets the place.
+    p = problem(
+        [club("A", 1)],
+        [
+            child("K1", 15, ["A"], unit="H1"),
+            child("K2", 25, ["A"], unit="H1"),
+            child("K3", 20, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": None, "K2": None, "K3": "A"}
+    assert result.stats.extra["envy_children"] == ["K2"]
+    assert result.explanations["K2"]["refused"][0]["reason"] == "sibling_unit"
+    assert fatal(p, result) == []
+
+
+def test_a_fully_fair_outcome_is_found_whenever_one_exists_with_units():
+    p = problem(
+        [club("A", 2), club("B", 2)],
+        [
+            child("K1", 18, ["A", "B"], unit="H1"),
+            child("K2", 18, ["A", "B"], unit="H1"),
+            child("K3", 20, ["A", "B"]),
+            child("K4", 19, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.stats.extra["envy_children"] == []
+    assert result.assignments == {"K1": "B", "K2": "B", "K3": "A", "K4": "A"}
+
+
+def test_prefer_siblings_are_kept_together_when_it_costs_no_one_a_place():
+    p = problem(
+        [club("A", 1), club("B", 2)],
+        [
+            child("K1", 20, ["A", "B"], unit="H1", mode="prefer"),
+            child("K2", 20, ["B"], unit="H1", mode="prefer"),
+            child("K3", 20, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    # Apart, K1 could have A; together at B everyone still gets a place.
+    assert result.assignments == {"K1": "B", "K2": "B", "K3": "A"}
+    assert fatal(p, result) == []
+
+
+def maximize_beats_lottery_city(ties, seed):
+    # K1 and K2 tie at A; only K2 has a second choice. Whoever wins the lottery under
+    # lottery_first takes A; if that is K2, K1 is left with nothing.
+    return problem(
+        [club("A", 1), club("B", 1)],
+        [child("K1", 20, ["A"]), child("K2", 20, ["A", "B"])],
+        ties=ties,
+        seed=seed,
+    )
+
+
+def seed_where_k2_wins():
+    return next(
+        s for s in range(100) if by_lottery(maximize_beats_lottery_city("lottery_first", s))[0] == "K2"
+    )
+
+
+def test_maximize_placed_places_more_than_lottery_first_on_a_known_city():
+    seed = seed_where_k2_wins()
+    first = solve(maximize_beats_lottery_city("lottery_first", seed))
+    most = solve(maximize_beats_lottery_city("maximize_placed", seed))
+
+    assert first.stats.placed == 1
+    assert most.assignments == {"K1": "A", "K2": "B"}
+    assert most.stats.placed == 2
+    assert most.stats.extra["deferred_acceptance_placed"] == 1
+
+
+def test_maximize_placed_gives_the_lottery_winner_her_best_club_among_the_most_placed():
+    p = problem(
+        [club("A", 1), club("B", 1), club("C", 1)],
+        [
+            child("K1", 20, ["A", "B"]),
+            child("K2", 20, ["A", "C"]),
+            child("K3", 20, ["B"]),
+        ],
+        seed=3,
+    )
+
+    result = solve(p)
+
+    # Three children can be placed only with K3 at B, so K1 needs A and K2 gets C,
+    # whatever the lottery says.
+    assert result.assignments == {"K1": "A", "K2": "C", "K3": "B"}
+    assert result.stats.proven_optimal
+
+
+def test_it_is_deterministic_and_ignores_input_order():
+    p = problem(
+        [club("A", 2, support_limit=1), club("B", 1), club("C", 2, bands={"4-6": 1})],
+        [
+            child(f"K{n}", 18 + n % 3, ["A", "B", "C"][n % 3 :] + ["A", "B", "C"][: n % 3],
+                  grade=1 + n % 6, support=n % 4 == 0)
+            for n in range(9)
+        ],
+    )
+    shuffled = replace(p, children=tuple(reversed(p.children)), clubs=tuple(reversed(p.clubs)))
+
+    one, two, three = solve(p), solve(p), solve(shuffled)
+
+    assert one.assignments == two.assignments == three.assignments
+    assert one.waitlist == three.waitlist
+    assert one.explanations == three.explanations
+
+
+def test_it_never_places_fewer_than_deferred_acceptance():
+    p = maximize_beats_lottery_city("maximize_placed", 0)
+
+    result = solve(p)
+
+    da = deferred_acceptance(p)
+    assert result.stats.placed >= sum(1 for c in da.values() if c is not None)
+
+
+def test_a_wrong_answer_from_the_solver_is_caught_and_the_checked_start_is_kept(monkeypatch):
+    # The "solver" says optimal and puts every child at her first choice: over capacity.
+    def everyone_first(model, values):
+        return {i: model.comp.prefs[i][0] for i in model.children}
+
+    monkeypatch.setattr("allocation.solver.ComponentModel.decode", everyone_first)
+    p = maximize_beats_lottery_city("maximize_placed", seed_where_k2_wins())
+
+    result = solve(p)
+
+    assert fatal(p, result) == []
+    assert result.assignments == {"K1": None, "K2": "A"}  # deferred acceptance, checked
+    assert not result.stats.proven_optimal
+
+
+def test_with_no_time_left_it_returns_the_checked_deferred_acceptance_result():
+    p = maximize_beats_lottery_city("maximize_placed", seed_where_k2_wins())
+
+    result = solve(p, time_limit=0)
+
+    assert fatal(p, result) == []
+    assert result.stats.placed == result.stats.extra["deferred_acceptance_placed"] == 1
+    assert result.stats.bound == 2
+    assert result.stats.gap == 0.5
+    assert not result.stats.proven_optimal
+
+
+def test_cbc_gives_the_same_answer_as_highs():
+    p = problem(
+        [club("A", 1), club("B", 1), club("C", 1)],
+        [child("K1", 20, ["A", "B"]), child("K2", 20, ["A", "C"]), child("K3", 20, ["B"])],
+    )
+
+    assert solve(p, solver="cbc").assignments == solve(p).assignments
+
+
+def test_an_unknown_solver_is_refused():
+    p = maximize_beats_lottery_city("maximize_placed", 0)
+    with pytest.raises(ValueError):
+        solve(p, solver="gurobi")
+
+
+def test_stats_report_the_stages_and_the_lottery():
+    p = problem([club("A", 1)], [child("K1", 20, ["A"]), child("K2", 19, ["A"])])
+
+    result = solve(p)
+
+    assert result.lottery == lottery_ranks(["K1", "K2"], p.seed)
+    assert result.stats.placed == 1 and result.stats.unplaced == 1
+    assert result.stats.gap == 0.0 and result.stats.bound == 1
+    for key in ("deferred_acceptance_placed", "components", "preprocessed", "stage_seconds"):
+        assert key in result.stats.extra
+
+
+def test_a_child_with_no_preferences_is_simply_unplaced():
+    p = problem([club("A", 1)], [child("K1", 20, [])])
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": None}
+    assert Ties(p.policy.ties) == Ties.MAXIMIZE_PLACED

@@ -1,0 +1,31 @@
+"""A hold's reason in plain words, from each kind of entry in the run's explanation."""
+
+import pytest
+
+from enrollment.services.letters import _reason_line
+
+CLUBS = {"C01": "泊江第一学童クラブ"}
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ({"club": "C01", "reason": "full", "yours": [-1, 0, "19.0", 3], "cutoff": [-1, 0, "21", 2]},
+     "泊江第一学童クラブは、利用調整指数21点以上の児童で定員に達しました（お子さんの指数は19点です）。"),
+    ({"club": "C01", "reason": "full", "yours": [-2, 0, "25", 0], "cutoff": [-1, 0, "17.5", 3]},
+     "泊江第一学童クラブは、1～3年生と配慮を要する児童で定員に達しました（4～6年生は、その後に残った枠で調整します）。"),
+    ({"club": "C01", "reason": "full", "yours": [-1, -1, "22", 0], "cutoff": [-1, 0, "18", 3]},
+     "泊江第一学童クラブは、通学区域内の児童で定員に達しました（通学区域外からの申込みは、区域内の児童の後に調整します）。"),
+    ({"club": "C01", "reason": "full", "yours": [-1, 0, "21", 2], "cutoff": [-1, 0, "21.0", 3]},
+     "泊江第一学童クラブは、お子さんと同じ指数（21点）の児童の間で、同点の場合の優先順位（学年など）により定員に達しました。"),
+    ({"club": "C01", "reason": "tie", "yours": [-1, 0, "20.5", 3]},
+     "泊江第一学童クラブは、最後に入所が決まった児童とお子さんが同じ指数（20.5点）・同じ優先順位で並び、抽選により入所できませんでした。"),
+    ({"club": "C01", "reason": "support_full", "limit": 2},
+     "泊江第一学童クラブは、配慮を要する児童の受入枠（2人）がすでに埋まっています。"),
+    ({"club": "C01", "reason": "grade_band_full", "band": "4-6", "limit": 5},
+     "泊江第一学童クラブは、4-6年生の受入枠（5人）がすでに埋まっています。"),
+    ({"club": "C01", "reason": "full", "yours": [-1, 0, "20", 3]},
+     "泊江第一学童クラブには、入所できる空きがありませんでした。"),
+    ({"club": "C01", "reason": "sibling_unit", "yours": [-1, 0, "20", 3]},
+     "きょうだいそろっての入所を希望されたため、泊江第一学童クラブにきょうだいそろって入所することができませんでした。"),
+])
+def test_it_says_which_rule_kept_the_child_out_in_plain_words(entry, expected):
+    assert _reason_line(entry, CLUBS) == expected
