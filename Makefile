@@ -30,7 +30,8 @@ browser:
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 messages: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@command -v msgfmt >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; } || echo "gettext is missing: using the committed .mo catalogues"
+	-@command -v msgfmt >/dev/null && $(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 demo: $(STAMP) messages
 	mkdir -p var
