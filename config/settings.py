@@ -13,8 +13,9 @@ Environment variables:
   TASKS_IMMEDIATE       "1" to run background tasks in-process (tests)
 """
 
-from pathlib import Path
+import json
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -198,6 +199,9 @@ REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
 
 # The city this installation serves (shown in the header and on letters).
 CITY_NAME = os.environ.get("CITY_NAME", "泊江市")
+# The sender printed on letters, as JSON with the keys of enrollment.letters.Sender (title, name,
+# office, office_address, phone, email, office_hours); missing keys keep 泊江市's defaults.
+LETTER_SENDER = json.loads(os.environ.get("LETTER_SENDER_JSON") or "{}")
 
 LOGGING = {
     "version": 1,

@@ -119,6 +119,7 @@ HOLD_REASONS = {
     "support_full": "{club}は、配慮を要する児童の受入枠（{limit}人）がすでに埋まっています。",
     "grade_band_full": "{club}は、{band}年生の受入枠（{limit}人）がすでに埋まっています。",
     "sibling_unit": "きょうだいそろっての入所を希望されたため、{club}にきょうだいそろって入所することができませんでした。",
+    "unit_holds_place": "{club}では、お子さんより優先順位の低い児童が、きょうだいそろっての入所の希望により入所しています（きょうだいの希望と優先順位の両方を満たす割り当てがなく、その影響を受ける児童が最も少なくなる結果を選びました）。",
     "none": "希望されたクラブに空きがありませんでした。",
 }
 
@@ -302,7 +303,11 @@ def _reason_line(entry: dict, clubs_by_code: dict) -> str:
             code = "full_tiebreak"
     elif code == "full":
         code = "full_no_places"  # no child was admitted there at all: the club had no free place
-    return HOLD_REASONS.get(code, HOLD_REASONS["none"]).format(**values)
+    if code not in HOLD_REASONS:
+        # A reason this table does not know yet: the engine's own sentence, with the club's name.
+        text = entry.get("text_ja", "")
+        return text.replace(entry.get("club", ""), club) if text and entry.get("club") else HOLD_REASONS["none"]
+    return HOLD_REASONS[code].format(**values)
 
 
 def hold_reason(application: Application, run: AllocationRun | None) -> str:

@@ -24,8 +24,17 @@ CLUBS = {"C01": "泊江第一学童クラブ"}
      "泊江第一学童クラブは、4-6年生の受入枠（5人）がすでに埋まっています。"),
     ({"club": "C01", "reason": "full", "yours": [-1, 0, "20", 3]},
      "泊江第一学童クラブには、入所できる空きがありませんでした。"),
+    ({"club": "C01", "reason": "unit_holds_place", "yours": [-1, 0, "20", 3]},
+     "泊江第一学童クラブでは、お子さんより優先順位の低い児童が、きょうだいそろっての入所の希望により入所しています"
+     "（きょうだいの希望と優先順位の両方を満たす割り当てがなく、その影響を受ける児童が最も少なくなる結果を選びました）。"),
     ({"club": "C01", "reason": "sibling_unit", "yours": [-1, 0, "20", 3]},
      "きょうだいそろっての入所を希望されたため、泊江第一学童クラブにきょうだいそろって入所することができませんでした。"),
 ])
 def test_it_says_which_rule_kept_the_child_out_in_plain_words(entry, expected):
     assert _reason_line(entry, CLUBS) == expected
+
+
+def test_it_falls_back_to_the_engines_sentence_with_the_club_name_for_a_reason_it_does_not_know():
+    entry = {"club": "C01", "reason": "something_new", "text_ja": "C01は新しい理由で入所できませんでした。"}
+    assert _reason_line(entry, CLUBS) == "泊江第一学童クラブは新しい理由で入所できませんでした。"
+
