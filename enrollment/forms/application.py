@@ -187,8 +187,7 @@ class ConfirmActionForm(SafeTextFormMixin, forms.Form):
 
 
 class LeaveForm(ConfirmActionForm):
-    leave_date = JapaneseDateField(label=_("Last day at the club"), min_year=2000, max_year=2200,
-                                   help_text=_("For example 2027 3 31."))
+    leave_date = JapaneseDateField(label=_("Last day at the club"), min_year=2000, max_year=2200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, with_reason=True, **kwargs)

@@ -122,6 +122,16 @@ def _next_receipt_number(round_: Round) -> str:
     return f"{locked.fiscal_year.year % 100:02d}{kind_letter}{month}-{locked.last_receipt_serial:05d}"
 
 
+def _may_submit_now(application: Application, actor, now) -> bool:
+    """New applications only in the window; a correction asked for by staff may come back while
+    screening goes on after the window has closed, but not once results are decided."""
+    if application.round.is_open_at(now):
+        return True
+    if application.status == S.RETURNED and application.round.status in (Round.Status.OPEN, Round.Status.CLOSED):
+        return True
+    return actor.is_city_staff and application.is_paper
+
+
 @transaction.atomic
 def application_submit(*, application: Application, actor, now: datetime.datetime | None = None,
                        submission_key: uuid.UUID | None = None) -> Application:
@@ -136,7 +146,7 @@ def application_submit(*, application: Application, actor, now: datetime.datetim
     _require_family_of(actor, application)
     if application.status in (S.SUBMITTED,) and submission_key is not None and application.submission_key == submission_key:
         return application
-    if not application.round.is_open_at(now) and not (actor.is_city_staff and application.is_paper):
+    if not _may_submit_now(application, actor, now):
         raise ServiceError(MSG_ROUND_CLOSED, code="round_closed")
     if not application.choices.exists():
         raise ServiceError(MSG_NO_CHOICES, code="no_choices")

@@ -211,10 +211,10 @@ def application_detail(request, public_id):
     return render(request, "family/applications/detail.html", _detail_context(request, application))
 
 
-def _confirm_page(request, application, *, form, action, title, question, button, status=200):
+def _confirm_page(request, application, *, form, action, title, question, button, status=200, danger=True):
     return render(request, "family/applications/confirm.html", {
         "application": application, "child": application.child, "form": form, "action": action,
-        "title": title, "question": question, "button": button}, status=status)
+        "title": title, "question": question, "button": button, "danger": danger}, status=status)
 
 
 @family_required
@@ -269,7 +269,7 @@ def offer_accept_view(request, public_id):
                          question=_("Accept the place for %(name)s at %(club)s, from %(start)s?") % {
                              "name": application.child.full_name, "club": offer.club.name,
                              "start": _date(max(application.requested_start, application.round.start_month))},
-                         button=_("Accept the place"), status=400 if form.errors else 200)
+                         button=_("Accept the place"), status=400 if form.errors else 200, danger=False)
 
 
 @family_required

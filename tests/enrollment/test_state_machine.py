@@ -152,3 +152,25 @@ def test_transitions_are_audited_with_ids_only():
     assert event.object_id == str(app.pk) and event.actor_id == family.pk
     flat = str(event.related) + event.object_type + event.object_id
     assert "泊江" not in flat and "太郎" not in flat
+
+
+def test_a_returned_application_can_be_resubmitted_after_the_window_while_screening_goes_on():
+    from enrollment.models import Round
+
+    app, family, _staff = _setup(S.RETURNED)
+    Round.objects.filter(pk=app.round_id).update(status=Round.Status.CLOSED)
+    app.refresh_from_db()
+    application_submit(application=app, actor=family)
+    app.refresh_from_db()
+    assert app.status == S.SUBMITTED
+
+
+def test_a_returned_application_cannot_come_back_once_results_are_decided():
+    from enrollment.models import Round
+
+    app, family, _staff = _setup(S.RETURNED)
+    Round.objects.filter(pk=app.round_id).update(status=Round.Status.COMMITTED)
+    app.refresh_from_db()
+    with pytest.raises(ServiceError) as caught:
+        application_submit(application=app, actor=family)
+    assert caught.value.code == "round_closed"

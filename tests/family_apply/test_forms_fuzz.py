@@ -83,11 +83,15 @@ def test_choices_form(client, f, values, use_real):
 def test_kokoa_form(client, f, weekdays, sessions):
     if not Application.objects.exists():
         services.application_draft_create(actor=f.user, round_=f.round, children=[f.younger])
+    before = Application.objects.get().kokoa_weekdays
     response = client.post(reverse("family_apply_kokoa", args=[f.round.pk]),
                            {"k1-weekdays": weekdays, "k1-sessions": sessions})
-    assert_answer(response, saved=False)
-    if response.status_code != 302:
-        assert Application.objects.get().kokoa_weekdays == [] or response.status_code == 302
+    assert_answer(response, saved=response.status_code == 302)
+    after = Application.objects.get().kokoa_weekdays
+    if response.status_code == 302:
+        assert after == sorted({int(day) for day in weekdays})
+    else:
+        assert after == before
 
 
 @FUZZ

@@ -5,9 +5,8 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from enrollment.models import Application, Document, KokoaRegistration, KokoaSession, KokoaProgramme, Round
+from enrollment.models import Application, Document, KokoaProgramme, KokoaSession, Round
 from enrollment.services import PermissionDenied, ServiceError
 from enrollment.services import family_applications as services
 from enrollment.services.applications import application_return

@@ -5,7 +5,6 @@ import re
 import uuid
 
 import pytest
-from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils import timezone
 from enrollment.models import (AllocationRun, Application, ApplicationEvent, Document, Enrollment, Letter, Offer,
                                Round, WaitlistEntry)
 from enrollment.services import family_applications as services
-from enrollment.services.applications import application_accept, application_mark, application_return
+from enrollment.services.applications import application_mark, application_return
 from tests import builders as b
 
 from .builders import HTML, PDF, family, upload
