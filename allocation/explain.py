@@ -11,7 +11,9 @@ preferred to her outcome, exactly one of:
 - ``support_full`` / ``grade_band_full``: a side limit that applies to her is full, so neither
   an empty seat nor the place of a lower-ranked child could be given to her;
 - ``sibling_unit``: her "together" unit could not be placed there as a whole, and the
-  remaining envy is one the engine reports as unavoidable.
+  remaining envy is one the engine reports as unavoidable;
+- ``unit_holds_place``: a lower-ranked member of a "together" unit holds the place; the
+  engine reports this envy as unavoidable (no outcome honours every unit and every priority).
 """
 
 from __future__ import annotations
@@ -98,6 +100,15 @@ def _why_not(comp, load, i, j, position, weakest, envious) -> dict:
     limit_set = comp.limit_sets[i][position]
     entry: dict = {"club": club, "yours": yours}
     unit = comp.together_unit[i] >= 0
+    if envious and not unit:
+        entry["reason"] = "unit_holds_place"
+        entry["text_ja"] = (
+            f"{club}では、あなたより優先順位の低い児童が、きょうだいそろっての入所"
+            f"（同一クラブまたは入所なし）の希望により入所しています。きょうだいの希望と"
+            f"優先順位の両方を満たす結果がなく、その影響を受ける児童が最も少なくなる結果を"
+            f"選んだためです。"
+        )
+        return entry
     if envious or (
         unit
         and (

@@ -214,3 +214,7 @@ LOGGING = {
 if env_bool("TESTING"):
     # Hashing passwords slowly is the point in production and a waste in tests.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Wall-clock budget (seconds) of one allocation solve in a staff run; the engine returns its best
+# checked result when the budget runs out, with the proven gap.
+ALLOCATION_TIME_LIMIT = float(os.environ.get("ALLOCATION_TIME_LIMIT", "20"))

@@ -52,7 +52,9 @@ def _application_for_user(request, public_id) -> Application:
 
 
 def results_published(round_: Round, now) -> bool:
-    return round_.publish_at is None or round_.publish_at <= now
+    # Committing a run decides; families see the results only once staff publish them (a date
+    # that has come, or the round marked published), never merely because no date was set.
+    return round_.status == Round.Status.PUBLISHED or (round_.publish_at is not None and round_.publish_at <= now)
 
 
 def _family_status(application, now):

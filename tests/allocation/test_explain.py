@@ -67,3 +67,24 @@ def test_a_child_at_her_second_choice_sees_why_not_the_first():
     assert [r["club"] for r in k2["refused"]] == ["A"]
     assert k2["waitlist"] == {"A": 1}
     assert "第2希望" in k2["text_ja"]
+
+
+def test_a_child_outranking_a_unit_member_is_told_the_unit_holds_the_place():
+    # Unit at A leaves only K3 envious; K3 at A would leave both siblings envious.
+    p = problem(
+        [club("A", 2)],
+        [
+            child("K1", 25, ["A"], unit="H1"),
+            child("K2", 15, ["A"], unit="H1"),
+            child("K3", 20, ["A"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": "A", "K2": "A", "K3": None}
+    assert result.stats.extra["envy_children"] == ["K3"]
+    refused = result.explanations["K3"]["refused"][0]
+    assert refused["reason"] == "unit_holds_place"
+    assert "きょうだい" in refused["text_ja"]
+    assert result.explanations["K3"]["unavoidable_envy"] is True

@@ -318,3 +318,16 @@ def test_a_child_with_no_preferences_is_simply_unplaced():
 
     assert result.assignments == {"K1": None}
     assert Ties(p.policy.ties) == Ties.MAXIMIZE_PLACED
+
+
+def test_a_generated_city_with_units_is_valid_and_never_below_deferred_acceptance():
+    from allocation.generate import generate_city
+
+    p = generate_city(400, seed=3)
+
+    result = solve(p, time_limit=20)
+
+    assert fatal(p, result) == []
+    assert result.stats.placed >= result.stats.extra["deferred_acceptance_placed"]
+    assert result.stats.extra["envy_model"] == "restricted"  # above EXACT_ENVY_LIMIT
+    assert result.stats.bound >= result.stats.placed

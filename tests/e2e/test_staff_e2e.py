@@ -2,7 +2,6 @@
 elastic intake, compare the two child by child, commit one after confirming, download the
 statistics workbook and read it back; axe-core finds nothing on any of these pages."""
 
-import datetime
 import io
 import threading
 import time
@@ -95,6 +94,9 @@ def test_staff_run_compare_commit_and_download_the_statistics(
         expect(page.locator(".chart[role=img]")).to_be_visible()
         assert_no_axe_violations(page)
         screenshot(page, "staff-run-results")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        screenshot(page, "staff-run-results-wide")
+        page.set_viewport_size({"width": 390, "height": 844})
 
         second = start_run(page, rnd, ratio=(clubs[0].code, "1.20"))
         worker = work_in_background(second.pk, delay=0.5)

@@ -1,4 +1,5 @@
-"""Browser tests: Django's live server and Debian's Chromium driven by Playwright's sync API.
+"""Browser tests (loaded for every test folder as the plugin -p tests.browser): Django's live
+server and Debian's Chromium driven by Playwright's sync API.
 
 Fixtures and helpers for every end-to-end test:
   page                      a fresh browser tab at 390x844 (a phone), Japanese, base_url = live server
@@ -24,7 +25,7 @@ import pytest
 # calls from the test body (builders, assertions on rows) as if they came from async code.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
