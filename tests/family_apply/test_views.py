@@ -180,6 +180,7 @@ def test_the_status_page_shows_the_return_comment_and_a_way_to_correct(client, f
 
 
 def _offered(f, **round_fields):
+    round_fields.setdefault("status", Round.Status.PUBLISHED)
     Round.objects.filter(pk=f.round.pk).update(**round_fields)
     application = b.application(f.younger, rnd=f.round, clubs=f.clubs[:2], status="accepted")
     application_mark(application=application, transition="offer", actor=None)
@@ -209,7 +210,7 @@ def test_an_offer_is_declined(client, f):
 
 
 def test_results_are_hidden_until_the_publication_date(client, f):
-    application = _offered(f, publish_at=timezone.now() + datetime.timedelta(days=3))
+    application = _offered(f, status=Round.Status.COMMITTED, publish_at=timezone.now() + datetime.timedelta(days=3))
     page = client.get(reverse("family_application", args=[application.public_id])).content.decode()
     assert "Offer" not in page and f.clubs[0].name + "に入所" not in page
     assert "公表" in page
@@ -217,6 +218,7 @@ def test_results_are_hidden_until_the_publication_date(client, f):
 
 
 def test_the_waitlist_position_and_the_explanation_are_shown(client, f):
+    Round.objects.filter(pk=f.round.pk).update(status=Round.Status.PUBLISHED)
     application = b.application(f.younger, rnd=f.round, clubs=f.clubs[:1], status="accepted")
     application_mark(application=application, transition="waitlist", actor=None)
     from enrollment.allocation_bridge import child_key
