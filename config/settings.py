@@ -218,3 +218,7 @@ if env_bool("TESTING"):
 # Wall-clock budget (seconds) of one allocation solve in a staff run; the engine returns its best
 # checked result when the budget runs out, with the proven gap.
 ALLOCATION_TIME_LIMIT = float(os.environ.get("ALLOCATION_TIME_LIMIT", "20"))
+
+# Reverse proxies in front of the app (nginx: 1). Login throttling takes the client's address
+# from X-Forwarded-For only this many hops deep, so a caller cannot choose its own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

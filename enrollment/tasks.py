@@ -16,3 +16,13 @@ def issue_letter_batch(batch_id: int) -> None:
     from enrollment.services.letters import letter_batch_issue
 
     letter_batch_issue(batch=LetterBatch.objects.get(pk=batch_id))
+
+
+@task(queue_name="default")
+def send_email(subject: str, body: str, recipients: list[str]) -> None:
+    """Mail goes out from the worker: a slow or absent mail server never fails a family's request,
+    and a failed send is kept as a failed task result with its error, to be retried by staff."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.mail import send_after_commit
 from enrollment.models import (
     Application,
     ApplicationChoice,
@@ -423,7 +422,7 @@ def _send_receipt(actor, applications, language) -> None:
         context = {"user": actor, "applications": applications, "round": applications[0].round}
         subject = render_to_string("emails/application_receipt_subject.txt", context).strip()
         body = render_to_string("emails/application_receipt.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [actor.email])
+    send_after_commit(subject=subject, body=body, to=[actor.email])
 
 
 # --- after the results --------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.forms.household import REASON_FIELD_NAMES, fields_for_reason
+from enrollment.mail import send_after_commit
 from enrollment.models import Child, Guardian, Household, HouseholdInvitation, User
 from enrollment.services import PermissionDenied, ServiceError
 from enrollment.services.audit import audit_record
@@ -106,7 +106,7 @@ def _send(template: str, *, to: str, context: dict) -> None:
     with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         text = render_to_string(f"emails/{template}.txt", context)
     subject, _sep, body = text.strip().partition("\n")
-    transaction.on_commit(lambda: send_mail(subject.strip(), body.strip() + "\n", None, [to]))
+    send_after_commit(subject=subject.strip(), body=body.strip() + "\n", to=[to])
 
 
 # --- account ------------------------------------------------------------------------------------

@@ -76,9 +76,14 @@ def _progress(run: AllocationRun, percent: int, message) -> None:
     AllocationRun.objects.filter(pk=run.pk).update(progress=percent, progress_message=str(message))
 
 
-def allocation_run_execute(*, run_id: int, time_limit: float | None = 120.0) -> AllocationRun:
+def allocation_run_execute(*, run_id: int, time_limit: float | None = None) -> AllocationRun:
     """The background task's body: build the problem, solve, validate, store."""
+    from django.conf import settings
+
     from allocation.solver import solve
+
+    # One wall-clock budget (seconds) for the run's solve, and the same for the comparison solve.
+    time_limit = time_limit if time_limit is not None else getattr(settings, "ALLOCATION_TIME_LIMIT", 20)
 
     run = AllocationRun.objects.select_related("round__fiscal_year").get(pk=run_id)
     if run.status != AllocationRun.Status.QUEUED:

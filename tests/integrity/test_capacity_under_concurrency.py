@@ -21,7 +21,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from enrollment.models import AllocationRun, Application, Club, Enrollment, Offer, Round, WaitlistEntry
@@ -103,21 +103,29 @@ def small_city():
 
 @transaction.atomic
 def naive_waitlist_promote(*, club, actor, on, respond_by):
-    """``waitlist_promote`` as it would be without row locks: count, then write, unguarded."""
+    """``waitlist_promote`` as it would be without row locks: count, then write, unguarded.
+
+    Like many a hand-rolled version it steps over a child someone else is promoting at the same
+    moment (the database refuses a second open offer for one application) and offers the place
+    to the next in line, so the duplicate-offer constraint cannot rescue it.
+    """
     _require_staff_write(actor)
     club = Club.objects.get(pk=club.pk)
     if offers_service.club_occupancy(club, on=on) >= club.intake_cap:
         return None
-    entry = (WaitlistEntry.objects
-             .filter(club=club, active=True, application__status=Application.Status.WAITLISTED)
-             .order_by("run__created_at", "position").select_related("application").first())
-    if entry is None:
-        return None
-    application = entry.application
-    offer = Offer.objects.create(application=application, club=club, run=entry.run, respond_by=respond_by)
-    application_mark(application=application, transition="offer", actor=actor)
-    WaitlistEntry.objects.filter(application=application).update(active=False)
-    return offer
+    for entry in (WaitlistEntry.objects
+                  .filter(club=club, active=True, application__status=Application.Status.WAITLISTED)
+                  .order_by("run__created_at", "position").select_related("application")):
+        try:
+            with transaction.atomic():
+                offer = Offer.objects.create(application=entry.application, club=club, run=entry.run,
+                                             respond_by=respond_by)
+                application_mark(application=entry.application, transition="offer", actor=actor)
+                WaitlistEntry.objects.filter(application=entry.application).update(active=False)
+                return offer
+        except (IntegrityError, ServiceError):
+            continue
+    return None
 
 
 # --- the storm -----------------------------------------------------------------------------------
