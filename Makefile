@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= 2
 
 .PHONY: run test setup demo browser messages check clean
 
@@ -47,7 +48,7 @@ run: demo
 
 test: $(STAMP) browser messages
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run -v 0
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(PY) manage.py check
