@@ -23,12 +23,17 @@ Children fixed by preprocessing are constants here.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections import defaultdict
 
 from allocation._backend import INF, SparseModel
 from allocation._compiled import Compiled
 from allocation._fair import UNPLACED
+
+
+class OutOfTime(Exception):
+    """The model's deadline passed while it was being built; the caller keeps its incumbent."""
 
 
 class ComponentModel:
@@ -40,7 +45,13 @@ class ComponentModel:
         fixed_at: dict[int, list[int]],
         with_envy: bool,
         exact_envy: bool = True,
+        deadline: float | None = None,
     ) -> None:
+        def on_time(step: int) -> None:
+            # Building rows for ~1k children takes about a second under load: check that often.
+            if deadline is not None and step % 256 == 0 and time.perf_counter() >= deadline:
+                raise OutOfTime
+
         self.comp = comp
         self.clubs = clubs
         self.children = children
@@ -117,6 +128,7 @@ class ComponentModel:
         self.placed_terms: dict[int, float] = {}
         contributions = {j: [] for j in clubs}  # (col, level, limit set)
         for e, members in enumerate(self.entries):
+            on_time(e)
             prefs = comp.prefs[members[0]]
             for position, j in enumerate(prefs):
                 if self.base_count[j] + len(members) > cap[j]:
@@ -219,7 +231,8 @@ class ComponentModel:
         club_types = {j: sorted(types) for j, types in type_sets.items()}
 
         # Stability rows.
-        for i in children:
+        for step, i in enumerate(children):
+            on_time(step + 1)
             e = self.entry_of[i]
             prefs = comp.prefs[i]
             unit_member = comp.together_unit[i] >= 0

@@ -13,7 +13,7 @@ engine never relies on it being fair.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import deque
 
 from allocation._compiled import Compiled, compile_problem
@@ -107,12 +107,30 @@ def da_assign(comp: Compiled, fixed: dict[int, int] | None = None) -> list[int]:
             # capacity only, single children: the weakest proposer is the one to go
             free.append(club_held.pop()[1])
             continue
-        kept = []
-        count = base_count[j]
-        side = list(base_side[j])
+        elif multi[j] == 0 and club_held[-1][1] == e:
+            # She ranks below everyone held, who all fit together, and she does not fit with
+            # them: the greedy pass would keep them all and refuse her alone.
+            club_held.pop()
+            free.append(e)
+            continue
+        # Everything held before her fitted together, so the greedy pass keeps all of it: start
+        # from the totals without her and without the ones below her, and walk only those.
+        start = bisect_left(club_held, (key, e, position))
+        kept = club_held[:start]
+        count = used_count[j]
+        side = list(used_side[j])
         club_limits = limits[j]
         cap = capacity[j]
-        for entry in club_held:
+        for _, h, h_position in club_held[start + 1:]:
+            count -= sizes[h]
+            if sizes[h] == 1:
+                for n in comp.limit_sets[entries[h][0]][h_position]:
+                    side[n] -= 1
+            else:
+                need = side_need(h, h_position, j)
+                for n in range(len(need)):
+                    side[n] -= need[n]
+        for entry in club_held[start:]:
             _, h, h_position = entry
             if sizes[h] == 1:
                 limit_set = comp.limit_sets[entries[h][0]][h_position]

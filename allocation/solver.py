@@ -19,12 +19,13 @@ import logging
 import math
 import time
 from bisect import bisect_right
+from collections import deque
 from dataclasses import dataclass, field
 
 from allocation._backend import FEASIBLE, INF, INFEASIBLE, OPTIMAL, make_backend
 from allocation._compiled import Compiled, compile_problem
 from allocation._fair import UNPLACED, breaches_in, envious_in, loads_for
-from allocation._stability import ComponentModel
+from allocation._stability import ComponentModel, OutOfTime
 from allocation.da import da_assign
 from allocation.explain import explain_all, waitlists
 from allocation.model import Problem, Result, Stats, Ties
@@ -47,6 +48,24 @@ EXACT_ENVY_LIMIT = 100
 # Building a component's model costs about this much per child (measured: ~0.65 ms at 10k and
 # 100k under load); with less time than that left, the model is not built at all.
 MODEL_SECONDS_PER_CHILD = 0.001
+# Explanations and waitlists come after the last stage and cannot be skipped, so time for them
+# is held back from the stages: this much per child, or this many times what compiling took
+# (compiling walks the same data; measured ratio 1.5-2.6 from 1.5k to 100k children), whichever
+# is more. The second tracks how loaded the machine is right now.
+EXPLAIN_SECONDS_PER_CHILD = 0.0001
+EXPLAIN_PER_COMPILE = 3.0
+# HiGHS overshoots its own time limit by up to ~2 s on a loaded machine (measured on the demo
+# city); each call is asked to stop this much earlier than the time it was given.
+SOLVER_MARGIN = 0.05
+# A stage of a large component (over START_MIN_CHILDREN) left with less than this is skipped:
+# HiGHS spends about half a second in presolve there before it first looks at its clock
+# (0.56 s for a 0.09 s limit at 10k). Small components' models solve in milliseconds.
+MIN_STAGE_SECONDS = 0.25
+# Under a time limit, components of more children than this start HiGHS from the checked
+# incumbent: on the demo city (896 children in one component) the later stages found no
+# solution at all in 18 s without one. Without a limit, or on small components, no start is
+# given (slower with one, see _backend), so the brute-force comparisons never meet it.
+START_MIN_CHILDREN = 200
 
 
 @dataclass
@@ -80,6 +99,13 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
     deadline = started + time_limit if time_limit is not None else None
     comp = compile_problem(problem)
     compiled_at = time.perf_counter()
+    # The stages end early enough for explanations to fit in the budget too.
+    stages_deadline = None
+    if deadline is not None:
+        stages_deadline = deadline - max(
+            EXPLAIN_SECONDS_PER_CHILD * len(comp.child_ids),
+            EXPLAIN_PER_COMPILE * (compiled_at - started),
+        )
 
     da = da_assign(comp)
     all_children = {i: j for i, j in enumerate(da)}
@@ -88,9 +114,10 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
     da_placed = sum(1 for j in da if j != UNPLACED)
     da_at = time.perf_counter()
 
-    engine = _Engine(comp, solver, deadline, da, da_envious)
+    engine = _Engine(comp, solver, stages_deadline, da, da_envious)
+    engine.da_seconds = da_at - compiled_at
     run = engine.run(use_preprocessing=True)
-    if engine.exact_envy and run.envious and run.preprocessed:
+    if engine.exact_envy and run.envious and run.preprocessed and not engine.out_of_time():
         # Preprocessing is exact for the restricted envy model only: in the exact one a
         # fixed child may be the one best left envying. Small problems, so ask again in full.
         run = engine.run(use_preprocessing=False)
@@ -148,7 +175,9 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
     )
 
 
-def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
+def preprocess(
+    comp: Compiled, candidates: set[int], deadline: float | None = None
+) -> dict[int, int]:
     """Children placed at their first choice in every outcome the engine may return.
 
     Take a child outside any "together" unit and her first choice j. Count the applicants of
@@ -156,6 +185,9 @@ def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
     may be left envying, see ``_stability``); children fixed elsewhere no longer count. If
     that is at most j's capacity, and no side limit of hers at j could fill up even if every
     applicant it covers came, then j could never be full without her: she is placed there.
+
+    Each child is fixed on the strength of the ones fixed before her, so stopping at
+    ``deadline`` leaves a smaller set that is just as exact.
     """
     alive = [set(i for i, _ in comp.applicants[j]) for j in range(len(comp.club_ids))]
     # Unit members are never fixed, so they stay applicants everywhere: count them by bisection.
@@ -163,6 +195,38 @@ def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
         sorted(comp.levels[k][p] for k, p in comp.applicants[j] if comp.together_unit[k] >= 0)
         for j in range(len(comp.club_ids))
     ]
+    # Live applicants per club and level, in a Fenwick tree: "how many at or above her" is a
+    # logarithmic query instead of a walk down the club's list (at 100k children that walk
+    # was ~60 s of wall time under load).
+    trees: list[list[int]] = []
+    for j in range(len(comp.club_ids)):
+        size = 1 + max((comp.levels[k][p] for k, p in comp.applicants[j]), default=-1)
+        tree = [0] * (size + 1)
+        for k, p in comp.applicants[j]:
+            tree[comp.levels[k][p] + 1] += 1
+        for n in range(1, size + 1):
+            parent = n + (n & -n)
+            if parent <= size:
+                tree[parent] += tree[n]
+        trees.append(tree)
+
+    def at_or_above(j: int, level: int) -> int:
+        tree = trees[j]
+        n = level + 1
+        total = 0
+        while n > 0:
+            total += tree[n]
+            n -= n & -n
+        return total
+
+    def leave(j: int, level: int) -> None:
+        tree = trees[j]
+        n = level + 1
+        size = len(tree) - 1
+        while n <= size:
+            tree[n] -= 1
+            n += n & -n
+
     side_cache: dict[int, list[int]] = {}
 
     def side_counts(j: int) -> list[int]:
@@ -182,20 +246,19 @@ def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
             first_choosers[comp.prefs[i][0]].append(i)
     fixed: dict[int, int] = {}
     pending = sorted(i for i in candidates if comp.prefs[i])
+    steps = 0
     while pending:
         changed_clubs: set[int] = set()
         for i in pending:
             if i in fixed:
                 continue
+            steps += 1
+            if deadline is not None and steps % 512 == 0 and time.perf_counter() >= deadline:
+                return fixed
             j = comp.prefs[i][0]
             level = comp.levels[i][0]
             below = unit_levels[j]
-            blocking = len(below) - bisect_right(below, level)
-            for k, position in comp.applicants[j]:
-                if comp.levels[k][position] > level or blocking > comp.capacity[j]:
-                    break
-                if k in alive[j]:
-                    blocking += 1
+            blocking = len(below) - bisect_right(below, level) + at_or_above(j, level)
             if blocking > comp.capacity[j]:
                 continue
             limit_set = comp.limit_sets[i][0]
@@ -204,14 +267,178 @@ def preprocess(comp: Compiled, candidates: set[int]) -> dict[int, int]:
                 if any(side[n] > comp.side_limits[j][n].limit for n in limit_set):
                     continue
             fixed[i] = j
-            for other in comp.prefs[i][1:]:
+            for position in range(1, len(comp.prefs[i])):
+                other = comp.prefs[i][position]
                 alive[other].discard(i)
-                side_cache.pop(other, None)
+                leave(other, comp.levels[i][position])
+                counts = side_cache.get(other)
+                if counts is not None:
+                    for n in comp.limit_sets[i][position]:
+                        counts[n] -= 1
                 changed_clubs.add(other)
         pending = sorted(
             i for j in changed_clubs for i in first_choosers[j] if i not in fixed
         )
     return fixed
+
+
+def repair_envy(
+    comp: Compiled, assign: list[int], frozen: set[int], deadline: float | None = None
+) -> list[int]:
+    """``assign`` with justified envy settled by moving children, as far as it goes.
+
+    A child outside ``frozen`` and any "together" unit takes the best club she listed where
+    she has a claim: room under every limit of hers, or a movable child ranked below her whose
+    place she can take within those limits (the weakest such child leaves). A "together" unit
+    takes the best club where, after the weakest single children ranked below all its members
+    leave, all its members fit. Every move keeps every limit, so the outcome is valid whenever
+    it stops (a move cap, ``deadline``); whoever leaves a club, or could use the place just
+    freed, is looked at again. It need not end envy-free: the engine checks it like any other
+    start and uses it only if it is better.
+    """
+    frozen = set(frozen)
+    in_unit = [comp.together_unit[i] >= 0 for i in range(len(assign))]
+    n_clubs = len(comp.club_ids)
+    assign = list(assign)
+    count = [0] * n_clubs
+    side = [[0] * len(limits) for limits in comp.side_limits]
+    limits = [[limit.limit for limit in club_limits] for club_limits in comp.side_limits]
+    held: list[set[int]] = [set() for _ in range(n_clubs)]
+
+    def put(k: int, j: int, step: int) -> None:
+        count[j] += step
+        if step > 0:
+            held[j].add(k)
+        else:
+            held[j].discard(k)
+        for n in comp.limit_sets[k][comp.prefs[k].index(j)]:
+            side[j][n] += step
+
+    for i, j in enumerate(assign):
+        if j != UNPLACED:
+            put(i, j, 1)
+
+    def claim(i: int, position: int) -> tuple[bool, int | None]:
+        j = comp.prefs[i][position]
+        own = comp.limit_sets[i][position]
+        if count[j] < comp.capacity[j] and all(side[j][n] < limits[j][n] for n in own):
+            return True, None
+        level = comp.levels[i][position]
+        weakest = None
+        for k in held[j]:
+            if k in frozen or in_unit[k]:
+                continue
+            pk = comp.prefs[k].index(j)
+            if comp.levels[k][pk] <= level:
+                continue
+            theirs = comp.limit_sets[k][pk]
+            if all(side[j][n] < limits[j][n] for n in own if n not in theirs):
+                key = (comp.levels[k][pk], comp.lottery[k], k)
+                if weakest is None or key > weakest:
+                    weakest = key
+        return weakest is not None, (weakest[2] if weakest is not None else None)
+
+    def claim_unit(members: list[int], position: int) -> tuple[bool, list[int]]:
+        j = comp.prefs[members[0]][position]
+        need = [0] * len(limits[j])
+        for m in members:
+            for n in comp.limit_sets[m][position]:
+                need[n] += 1
+        level = max(comp.levels[m][position] for m in members)
+        excess_count = count[j] + len(members) - comp.capacity[j]
+        excess = [side[j][n] + need[n] - limits[j][n] for n in range(len(need))]
+        leaving: list[int] = []
+        if excess_count > 0 or any(e > 0 for e in excess):
+            below = []
+            for k in held[j]:
+                if k in frozen or in_unit[k]:
+                    continue
+                pk = comp.prefs[k].index(j)
+                if comp.levels[k][pk] > level:
+                    below.append((comp.levels[k][pk], comp.lottery[k], k, comp.limit_sets[k][pk]))
+            for _, _, k, theirs in sorted(below, reverse=True):
+                if excess_count <= 0 and all(e <= 0 for e in excess):
+                    break
+                if excess_count > 0 or any(excess[n] > 0 for n in theirs):
+                    leaving.append(k)
+                    excess_count -= 1
+                    for n in theirs:
+                        excess[n] -= 1
+            if excess_count > 0 or any(e > 0 for e in excess):
+                return False, []
+        return True, leaving
+
+    def requeue(k: int) -> None:
+        token = k if not in_unit[k] else -1 - comp.together_unit[k]
+        if k not in frozen and token not in queued:
+            queue.append(token)
+            queued.add(token)
+
+    tokens = [i for i in range(len(assign)) if i not in frozen and not in_unit[i]]
+    tokens += [
+        -1 - u for u, members in enumerate(comp.together_units) if not frozen.intersection(members)
+    ]
+
+    def first_lottery(token: int) -> int:
+        if token >= 0:
+            return comp.lottery[token]
+        return min(comp.lottery[m] for m in comp.together_units[-1 - token])
+
+    queue = deque(sorted(tokens, key=lambda t: (first_lottery(t), t)))
+    queued = set(queue)
+    moves = 0
+    # Units and side limits can make moves cycle: a cap, so that it always ends.
+    while queue and moves < 10 * len(assign):
+        if deadline is not None and moves % 64 == 0 and time.perf_counter() >= deadline:
+            break
+        i = queue.popleft()
+        queued.discard(i)
+        if i < 0:
+            members = comp.together_units[-1 - i]
+            prefs = comp.prefs[members[0]]
+            current = assign[members[0]]
+            stop = len(prefs) if current == UNPLACED else prefs.index(current)
+            for position in range(stop):
+                ok, leaving_all = claim_unit(members, position)
+                if not ok:
+                    continue
+                moves += 1
+                j = prefs[position]
+                for k in leaving_all:
+                    put(k, j, -1)
+                    assign[k] = UNPLACED
+                    requeue(k)
+                if current != UNPLACED:
+                    for m in members:
+                        put(m, current, -1)
+                        assign[m] = UNPLACED
+                    for k, _ in comp.applicants[current]:
+                        requeue(k)
+                for m in members:
+                    put(m, j, 1)
+                    assign[m] = j
+                break
+            continue
+        prefs = comp.prefs[i]
+        stop = len(prefs) if assign[i] == UNPLACED else prefs.index(assign[i])
+        for position in range(stop):
+            ok, leaving = claim(i, position)
+            if not ok:
+                continue
+            moves += 1
+            if leaving is not None:
+                put(leaving, prefs[position], -1)
+                assign[leaving] = UNPLACED
+                requeue(leaving)
+            if assign[i] != UNPLACED:
+                vacated = assign[i]
+                put(i, vacated, -1)
+                for k, _ in comp.applicants[vacated]:
+                    requeue(k)
+            put(i, prefs[position], 1)
+            assign[i] = prefs[position]
+            break
+    return assign
 
 
 def components(comp: Compiled, children: list[int]) -> list[tuple[list[int], list[int]]]:
@@ -250,10 +477,14 @@ class _Engine:
         self.da_envious = da_envious
         self.maximize = comp.problem.policy.ties == Ties.MAXIMIZE_PLACED
         self.lex_budget = LEX_SOLVE_BUDGET
+        self.da_seconds = 0.0
         # Decided by size before anything is solved, so the same input always gets the same
         # model: exact for problems up to EXACT_ENVY_LIMIT children, restricted above.
         self.exact_envy = len(comp.child_ids) <= EXACT_ENVY_LIMIT
         self.restricted_envy = bool(comp.together_units) and not self.exact_envy
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.perf_counter() >= self.deadline
 
     def remaining(self) -> float | None:
         if self.deadline is None:
@@ -265,12 +496,18 @@ class _Engine:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
-        fixed = preprocess(comp, candidates) if use_preprocessing else {}
+        fixed = preprocess(comp, candidates, self.deadline) if use_preprocessing else {}
         t1 = time.perf_counter()
         timings["preprocess"] = t1 - t0
         start = list(self.da)
         alternatives = [start]
-        if self.restricted_envy:
+        remaining = self.remaining()
+        if remaining is not None and remaining < 2 * self.da_seconds:
+            # No stage could run after a second deferred acceptance around the fixed children
+            # (a model costs far more than that): the first, checked per component, is the
+            # answer, and only children it already places at their first choice stay fixed.
+            fixed = {i: j for i, j in fixed.items() if self.da[i] == j}
+        elif self.restricted_envy:
             # The restricted envy model accepts only envy that involves a unit; deferred
             # acceptance can leave other envy behind when a unit moves on. Keep its unit
             # placements and let everyone else propose again around them: a start the model
@@ -284,6 +521,12 @@ class _Engine:
         elif any(self.da[i] != j for i, j in fixed.items()):
             start = da_assign(comp, fixed)
             alternatives = [start, list(self.da)]
+        if self.da_envious and not self.exact_envy and not self.out_of_time():
+            # One more start: the envy that ordinary children can settle among themselves,
+            # settled (units and fixed children stay put). At 10k: 219 envious instead of 269.
+            repaired = repair_envy(comp, start, set(fixed), self.deadline)
+            if repaired != start:
+                alternatives.append(repaired)
         rest = [i for i in range(len(comp.child_ids)) if i not in fixed and comp.prefs[i]]
         parts = components(comp, rest)
         fixed_at: dict[int, list[int]] = {}
@@ -389,10 +632,17 @@ class _Engine:
             # Not even the model could be built in the time left: keep the checked start.
             return _ComponentOutcome(incumbent, envious, max(placed, trivial_bound), False, False)
 
-        model = ComponentModel(
-            comp, clubs, children, fixed_at, with_envy=has_units, exact_envy=self.exact_envy
-        )
-        backend = make_backend(self.solver, model.model)
+        try:
+            model = ComponentModel(
+                comp, clubs, children, fixed_at, with_envy=has_units, exact_envy=self.exact_envy,
+                deadline=component_deadline,
+            )
+            if component_deadline is not None and time.perf_counter() >= component_deadline:
+                raise OutOfTime
+            backend = make_backend(self.solver, model.model)
+        except OutOfTime:
+            return _ComponentOutcome(incumbent, envious, max(placed, trivial_bound), False, False)
+        warm = component_deadline is not None and len(children) > START_MIN_CHILDREN
         solves = 0
         proven = True
 
@@ -400,11 +650,13 @@ class _Engine:
             nonlocal solves
             limit = None
             if component_deadline is not None:
-                limit = (component_deadline - time.perf_counter()) * share
-                if limit <= 0.01:
+                limit = (component_deadline - time.perf_counter()) * share - SOLVER_MARGIN
+                if limit < (MIN_STAGE_SECONDS if warm else 0.01):
                     return None, None
             solves += 1
-            values = model.encode(incumbent, set(envious)) if self.solver != "highs" else None
+            values = None
+            if self.solver != "highs" or warm:
+                values = model.encode(incumbent, set(envious))
             began = time.perf_counter()
             result = backend.solve(objective, maximize, limit, values)
             log.debug(
@@ -447,6 +699,7 @@ class _Engine:
         if envy_cap:
             backend.add_rows([envy_cols], [[1.0] * len(envy_cols)], [-INF], [envy_cap])
 
+        _log_stage("envy", envious, incumbent, solves)
         # Stage 2: most children placed.
         bound = trivial_bound
         if self.maximize:
@@ -471,6 +724,7 @@ class _Engine:
             cols = sorted(model.placed_terms)
             backend.add_rows([cols], [[model.placed_terms[c] for c in cols]], [placed], [INF])
 
+        _log_stage("placed", envious, incumbent, solves)
         # Stage 3: most "prefer" units together.
         if model.together_cols:
             together = _together(model, incumbent)
@@ -490,6 +744,7 @@ class _Engine:
         else:
             together = 0
 
+        _log_stage("together", envious, incumbent, solves)
         # Stage 4: lottery order, exactly, batch by batch.
         lex_proven = True
         order = sorted(children, key=lambda i: comp.lottery[i])
@@ -553,15 +808,37 @@ class _Engine:
             )
             if not accepted:
                 lex_proven = False
+                if (
+                    found is not None
+                    and len(found[1]) <= envy_cap
+                    and _placed(found[0]) >= placed
+                    and _together(model, found[0]) >= together
+                    and all(
+                        found[0][k] == incumbent[k] for k in children if model.entry_of[k] in settled
+                    )
+                    and _lex_value(model, batch, found[0]) > before
+                ):
+                    # Out of time with a better, unproven answer: earlier children in lottery
+                    # order do better and settled ones are unchanged, so it is better in
+                    # lottery order as a whole; keep it.
+                    incumbent, envious = found
                 break
             incumbent, envious = found
             for k in batch:
                 settle(model.entry_of[k], incumbent[k])
+        _log_stage("lottery order", envious, incumbent, solves)
         proven = proven and lex_proven
         if not self.maximize:
             # The rules fix the outcome under lottery_first; "most placed" is not a stage.
             bound = _placed(incumbent)
         return _ComponentOutcome(incumbent, envious, bound, proven, lex_proven, solves)
+
+
+def _log_stage(stage: str, envious: list[int], incumbent: dict[int, int], solves: int) -> None:
+    log.debug(
+        "after stage %s: %d envious, %d placed, %d solves",
+        stage, len(envious), _placed(incumbent), solves,
+    )
 
 
 def _placed(outcome: dict[int, int]) -> int:

@@ -331,3 +331,69 @@ def test_a_generated_city_with_units_is_valid_and_never_below_deferred_acceptanc
     assert result.stats.placed >= result.stats.extra["deferred_acceptance_placed"]
     assert result.stats.extra["envy_model"] == "restricted"  # above EXACT_ENVY_LIMIT
     assert result.stats.bound >= result.stats.placed
+
+
+@pytest.mark.parametrize("limit", [0.5, 3.0])
+def test_it_returns_within_its_wall_clock_budget_with_a_valid_result(limit):
+    import time
+
+    from allocation.generate import generate_city
+
+    p = generate_city(3000, seed=5)
+    baseline = sum(1 for club_id in deferred_acceptance(p).values() if club_id is not None)
+
+    started = time.perf_counter()
+    result = solve(p, time_limit=limit)
+    elapsed = time.perf_counter() - started
+
+    # The budget covers everything solve() does; a loaded machine may add a little overshoot.
+    assert elapsed <= limit + 2.5
+    assert fatal(p, result) == []
+    assert result.stats.placed >= baseline
+    assert result.stats.bound >= result.stats.placed
+
+
+def test_preprocessing_stopped_by_its_deadline_fixes_only_children_the_full_pass_fixes():
+    import time
+
+    from allocation._compiled import compile_problem
+    from allocation.generate import generate_city
+    from allocation.solver import preprocess
+
+    comp = compile_problem(generate_city(3000, seed=5))
+    candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
+
+    full = preprocess(comp, candidates)
+    cut = preprocess(comp, candidates, deadline=time.perf_counter())
+
+    assert 0 < len(cut) < len(full)
+    assert all(full[i] == j for i, j in cut.items())
+
+
+def test_repairing_envy_keeps_every_limit_and_leaves_fewer_envious_children():
+    from allocation._compiled import compile_problem
+    from allocation._fair import UNPLACED, envious_children, limit_breaches
+    from allocation.da import da_assign
+    from allocation.generate import generate_city
+    from allocation.solver import repair_envy
+
+    comp = compile_problem(generate_city(1000, seed=2))
+    start = da_assign(comp)
+
+    repaired = repair_envy(comp, start, set())
+
+    assert limit_breaches(comp, repaired) == []
+    assert len(envious_children(comp, repaired)) < len(envious_children(comp, start))
+    assert sum(j != UNPLACED for j in repaired) >= sum(j != UNPLACED for j in start)
+
+
+def test_a_short_budget_still_settles_envy_that_deferred_acceptance_left_avoidably():
+    from allocation.generate import generate_city
+
+    p = generate_city(1000, seed=2)
+
+    result = solve(p, time_limit=1.0)
+
+    assert fatal(p, result) == []
+    assert result.stats.extra["envy_count"] < result.stats.extra["deferred_acceptance_envy"]
+    assert result.stats.placed >= result.stats.extra["deferred_acceptance_placed"]
