@@ -6,6 +6,7 @@ same figures as tables)."""
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from enrollment.charts import Bar, bar_chart
 from enrollment.models import Round
@@ -23,6 +24,7 @@ def _demand_chart(rows, title):
 
 
 @staff_required
+@require_GET
 def staff_dashboard(request):
     rounds_publish_due()
     round_ = None

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment.charts import Bar, bar_chart
 from enrollment.forms.staff_runs import (
@@ -54,6 +54,7 @@ def _ruleset_ties(round_: Round) -> str | None:
 
 
 @staff_required
+@require_GET
 def round_list(request):
     rounds_publish_due()
     return render(request, "staff/runs/rounds.html", {"rounds": staff_rounds()})
@@ -94,6 +95,7 @@ def _fill_chart(summary):
 
 
 @staff_required
+@require_GET
 def run_detail(request, run_id: int):
     run = get_object_or_404(AllocationRun.objects.select_related("round__fiscal_year", "created_by"), pk=run_id)
     if request.htmx and "progress" in request.GET:
@@ -127,6 +129,7 @@ def run_commit(request, run_id: int):
 
 
 @staff_required
+@require_GET
 def run_compare(request, round_id: int):
     round_ = get_object_or_404(Round.objects.select_related("fiscal_year"), pk=round_id)
     runs = runs_for_round(round_).exclude(status__in=ACTIVE + (AllocationRun.Status.FAILED,))
@@ -178,6 +181,7 @@ def round_promote_view(request, round_id: int):
 
 
 @staff_required
+@require_GET
 def kokoa_sessions(request):
     sessions = (KokoaSession.objects.filter(capacity__isnull=False).select_related("programme__school")
                 .order_by("date", "programme__school__code"))
