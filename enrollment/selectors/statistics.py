@@ -284,13 +284,19 @@ def vacancy_chain(problem: dict, result: dict, club_id: str) -> str | None:
 def planning_frame(round_: Round) -> pd.DataFrame:
     """Where one more place would place one more child (from the decisive run of ``round_``)."""
     run = decisive_run(round_)
-    columns = ["クラブ", "学区", "受入上限", "今回の配置数", "待機(このクラブを希望)", "1枠増で入所できる児童", "受付番号"]
+    columns = ["クラブ", "学区", "受入上限", "今回の配置数", "待機(このクラブを希望)", "1枠増で増える入所数",
+               "5枠増で増える入所数", "1枠増で入所できる児童", "受付番号"]
     if run is None or not run.problem or not run.result:
         return pd.DataFrame([], columns=columns)
     from enrollment.allocation_bridge import application_pk
 
     clubs = {c.code: c for c in Club.objects.select_related("school__district")}
     placed = Counter(v for v in run.result.get("assignments", {}).values() if v)
+    # The engine's re-solves (allocation.planning), stored by the run task once it has them.
+    from enrollment.services.runs import PLANNING_KEY
+
+    planning = (run.result.get("stats", {}).get("extra", {}) or {}).get(PLANNING_KEY) or {}
+    gains = {g["club"]: g for g in planning.get("gains", [])}
     rows = []
     for entry in run.problem.get("clubs", []):
         code = entry["id"]
@@ -303,7 +309,12 @@ def planning_frame(round_: Round) -> pd.DataFrame:
         rows.append({"クラブ": club.name if club else code, "学区": club.school.district.name if club else "",
                      "受入上限": club.intake_cap if club else None, "今回の配置数": placed[code],
                      "待機(このクラブを希望)": len(run.result.get("waitlist", {}).get(code, [])),
+                     "1枠増で増える入所数": gains[code]["plus_1"] if code in gains else None,
+                     "5枠増で増える入所数": gains[code]["plus_5"] if code in gains else None,
                      "1枠増で入所できる児童": "○" if child else "", "受付番号": receipt})
+    # Where one more place helps most comes first (the engine's figures, then the waitlists).
+    rows.sort(key=lambda r: (-(r["1枠増で増える入所数"] or 0), -(r["5枠増で増える入所数"] or 0),
+                             -r["待機(このクラブを希望)"]))
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -8,6 +8,7 @@ import datetime
 import random
 import time
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,7 +119,20 @@ def allocation_run_execute(*, run_id: int, time_limit: float | None = None) -> A
     # The comparison comes after the run is finished, so staff see the results without waiting
     # for a second solve; the run page says the figure is still being computed until it is stored.
     _store_comparison(run.pk, built.problem, result, time_limit=time_limit)
+    _store_capacity_planning(run.pk, built.problem, time_limit=time_limit)
     return AllocationRun.objects.get(pk=run.pk)
+
+
+def _store_extra(run_id: int, key: str, value) -> None:
+    """Add a figure computed after the run finished to its stored statistics."""
+    with transaction.atomic():
+        run = AllocationRun.objects.select_for_update().get(pk=run_id)
+        stored = dict(run.result or {})
+        stats = dict(stored.get("stats") or {})
+        stats["extra"] = {**(stats.get("extra") or {}), key: _jsonable(value)}
+        stored["stats"] = stats
+        run.result = stored
+        run.save(update_fields=["result"])
 
 
 def _store_comparison(run_id: int, problem, result, *, time_limit: float | None) -> None:
@@ -126,17 +140,29 @@ def _store_comparison(run_id: int, problem, result, *, time_limit: float | None)
         comparison = _lottery_first_comparison(problem, result, time_limit=time_limit)
     except Exception as error:  # a failed comparison must not fail a valid run
         comparison = {"error": f"{type(error).__name__}: {error}"}
-    with transaction.atomic():
-        run = AllocationRun.objects.select_for_update().get(pk=run_id)
-        stored = dict(run.result or {})
-        stats = dict(stored.get("stats") or {})
-        stats["extra"] = {**(stats.get("extra") or {}), COMPARISON_KEY: _jsonable(comparison)}
-        stored["stats"] = stats
-        run.result = stored
-        run.save(update_fields=["result"])
+    _store_extra(run_id, COMPARISON_KEY, comparison)
+
+
+def _store_capacity_planning(run_id: int, problem, *, time_limit: float | None) -> None:
+    """Where one (or five) more places would place the most children, re-solved by the engine
+    club by club over the part of the city each club belongs to (``allocation.planning``)."""
+    from allocation.planning import capacity_gains
+
+    budget = time_limit if time_limit is not None else getattr(settings, "ALLOCATION_TIME_LIMIT", 20)
+    # Each re-solve gets a tenth of the run's budget: the table is a guide, computed in the
+    # background after the run, and must not keep the worker for long.
+    try:
+        gains = [{"club": g.club, "capacity": g.capacity, "placed_now": g.placed_now,
+                  "plus_1": g.gains[1], "plus_5": g.gains[5], "proven": g.proven}
+                 for g in capacity_gains(problem, extra=(1, 5), time_limit=max(1.0, float(budget) / 10))]
+        planning = {"gains": gains}
+    except Exception as error:  # a failed planning table must not fail a valid run
+        planning = {"error": f"{type(error).__name__}: {error}"}
+    _store_extra(run_id, PLANNING_KEY, planning)
 
 
 COMPARISON_KEY = "lottery_first"
+PLANNING_KEY = "capacity_planning"
 
 
 def _lottery_first_comparison(problem, result, *, time_limit: float | None) -> dict:
