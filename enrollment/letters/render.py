@@ -246,6 +246,11 @@ class _Para(_Placed):
 
     def split(self, available: float) -> list[_Placed]:
         parts = self.paragraph.split(self.paragraph.width, available)
+        if not hasattr(self.paragraph, "blPara"):
+            # ReportLab's split drops the wrapped lines when nothing fits (an orphan line at the
+            # foot of a page); the paragraph is then drawn whole on the next page, and it is
+            # shared through the paragraph cache by every later letter, so wrap it again.
+            self.paragraph.wrap(self.paragraph.width, 10**6)
         out: list[_Placed] = []
         for part in parts:
             _w, h = part.wrap(self.paragraph.width, 10**6)

@@ -7,9 +7,10 @@ import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from enrollment.models import Application, Enrollment, Offer
+from enrollment.models import Application, Enrollment, Offer, Round
 from enrollment.services.applications import application_accept, application_mark, application_return
 from tests import builders as b
 from tests.family_apply.builders import HTML, PDF, family
@@ -181,6 +182,8 @@ def test_a_family_applies_resumes_submits_corrects_accepts_and_withdraws(
     application_mark(application=younger_app, transition="offer", actor=staff)
     Offer.objects.create(application=younger_app, club=f.clubs[0],
                          respond_by=datetime.date.today() + datetime.timedelta(days=10))
+    # Families see an offer only once staff have published the round's results.
+    Round.objects.filter(pk=f.round.pk).update(publish_at=timezone.now())
     page.goto(f"/family/applications/{younger_app.public_id}/")
     expect(page.locator(".result-panel")).to_contain_text(f.clubs[0].name)
     check_page(page, "11-offer", screenshot, assert_no_axe_violations)

@@ -78,6 +78,8 @@ def test_staff_run_compare_commit_and_download_the_statistics(
         page.goto("/staff/rounds/")
         assert_no_axe_violations(page)
         page.get_by_role("link", name="一斉申請（一次）").click()
+        # axe must read the page the click leads to, not the one being left.
+        page.wait_for_url(f"**/staff/rounds/{rnd.pk}/runs/")
         assert_no_axe_violations(page)
         screenshot(page, "staff-runs-start")
 
@@ -120,6 +122,7 @@ def test_staff_run_compare_commit_and_download_the_statistics(
 
     page.goto(f"/staff/runs/{second.pk}/")
     page.locator(f"a[href$='/staff/runs/{second.pk}/commit/']").click()
+    page.wait_for_url(f"**/staff/runs/{second.pk}/commit/")
     assert_no_axe_violations(page)
     page.locator("form button[type=submit]").last.click()  # not confirmed yet: refused on the field
     expect(page.locator(".error-summary")).to_be_visible()

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from enrollment.models import Offer
+from enrollment.models import Offer, Round
 from enrollment.services import family_applications as services
 from enrollment.services.applications import application_mark, application_return
 from tests import builders as b
@@ -61,6 +61,8 @@ def test_every_family_page_is_in_japanese(client):
     application_mark(application=offered, transition="offer", actor=None)
     Offer.objects.create(application=offered, club=f.clubs[0],
                          respond_by=timezone.localdate() + datetime.timedelta(days=5))
+    # Families see an offer only once staff have published the round's results.
+    Round.objects.filter(pk=f.round.pk).update(publish_at=timezone.now())
     for name in ("family_application", "family_offer_accept", "family_offer_decline"):
         assert_japanese_only(client, reverse(name, args=[offered.public_id]))
     assert_japanese_only(client, reverse("family_application_withdraw", args=[returned.public_id]))

@@ -193,3 +193,22 @@ def test_a_run_started_twice_at_once_runs_once():
     assert not errors
     assert len(started) == 1 and refused == ["run_active"]
     assert AllocationRun.objects.filter(round=rnd).count() == 1
+
+
+def test_the_kokoa_sessions_page_lists_limited_sessions_and_allocates_them(client):
+    fy = b.fiscal_year()
+    school = b.school()
+    programme = KokoaProgramme.objects.create(school=school, fiscal_year=fy, operator=b.operator(), name="KoKoA")
+    session = KokoaSession.objects.create(programme=programme, kind=KokoaSession.Kind.SPECIAL, title="けん玉教室",
+                                          date=datetime.date(2027, 8, 1), starts_at=datetime.time(10),
+                                          ends_at=datetime.time(12), capacity=1)
+    for n in range(3):
+        registration = KokoaRegistration.objects.create(programme=programme, child=b.child(school=school))
+        KokoaSessionRequest.objects.create(registration=registration, session=session)
+    client.force_login(b.staff_user())
+    page = client.get("/staff/kokoa-sessions/").content.decode()
+    assert "けん玉教室" in page
+    response = client.post(f"/staff/kokoa-sessions/{session.pk}/allocate/", {"seed": "3"})
+    assert response.status_code == 302
+    assert list(session.requests.values_list("status", flat=True).order_by("status")) == [
+        "granted", "not_granted", "not_granted"]
