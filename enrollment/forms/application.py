@@ -9,10 +9,17 @@ from __future__ import annotations
 from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from enrollment.forms.fields import JapaneseDateField, SafeTextFormMixin
 from enrollment.models import Application, Document, SiblingGroup
 from enrollment.models.base import Weekday
+
+
+def _with_aside(name: str, aside: str) -> str:
+    # Japanese brackets an aside with full-width （）, English with ( ): the pattern is translated.
+    return pgettext("a name with an aside", "%(name)s (%(aside)s)") % {"name": name, "aside": aside}
+
 
 RANK_LABELS = [_("First choice"), _("Second choice"), _("Third choice"), _("Fourth choice"), _("Fifth choice")]
 
@@ -60,9 +67,10 @@ class ChoicesForm(SafeTextFormMixin, forms.Form):
     def __init__(self, *args, clubs, months, home_district, **kwargs):
         super().__init__(*args, **kwargs)
         self.clubs_by_key = {str(club.pk): club for club in clubs}
-        near = [(str(c.pk), f"{c.name}（{c.school.name}）") for c in clubs if c.school.district_id == home_district]
-        far = [(str(c.pk), f"{c.name}（{c.school.name}・{c.school.district.name}）") for c in clubs
-               if c.school.district_id != home_district]
+        near = [(str(c.pk), _with_aside(c.name, c.school.name)) for c in clubs if c.school.district_id == home_district]
+        far = [(str(c.pk), _with_aside(c.name, pgettext("two items joined", "%(first)s · %(second)s")
+                                       % {"first": c.school.name, "second": c.school.district.name}))
+               for c in clubs if c.school.district_id != home_district]
         options = [("", _("— not chosen —"))]
         if near:
             options.append((str(_("Clubs in your child's school district")), near))
@@ -129,7 +137,7 @@ class KokoaForm(SafeTextFormMixin, forms.Form):
         self.sessions_by_key = {str(s.pk): s for s in sessions}
         self.fields["sessions"].choices = [
             (str(s.pk), f"{formats.date_format(s.date, 'MONTH_DAY_FORMAT') if s.date else s.get_weekday_display()} "
-                        f"{s.title}（{s.starts_at:%H:%M}–{s.ends_at:%H:%M}）") for s in sessions]
+                        + _with_aside(s.title, f"{s.starts_at:%H:%M}–{s.ends_at:%H:%M}")) for s in sessions]
         if not sessions:
             del self.fields["sessions"]
 

@@ -29,9 +29,15 @@ class FiscalYear(models.Model):
                                               name="fiscalyear_year_range")]
 
     def __str__(self):
+        from django.utils.translation import get_language, gettext
+
         from enrollment.letters.wareki import fiscal_year_label
 
-        return fiscal_year_label(self.year)
+        # Japanese pages and letters name the year by era (令和9年度); English pages by the
+        # western year the fiscal year starts in.
+        if (get_language() or "ja").startswith("ja"):
+            return fiscal_year_label(self.year)
+        return gettext("FY %(year)s") % {"year": self.year}
 
     @property
     def starts_on(self) -> datetime.date:

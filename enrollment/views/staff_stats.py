@@ -9,6 +9,7 @@ import datetime
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from enrollment.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, workbook_bytes
@@ -18,6 +19,9 @@ from enrollment.permissions import staff_required
 from enrollment.selectors import statistics as stats
 from enrollment.selectors.runs import staff_rounds
 from enrollment.services.audit import audit_record
+
+# The exports keep the survey's Japanese grade bands; the page shows them in the reader's language.
+PAGE_BANDS = {stats.band_of(1): _("Grades 1–3"), stats.band_of(4): _("Grades 4–6")}
 
 SHEETS = {
     "applications": "申請一覧",
@@ -69,9 +73,13 @@ def stats_index(request):
     if chosen is not None:
         waiting = stats.waiting_frame(chosen.fiscal_year)
         context.update(
-            waiting_rows=waiting.to_dict("records"), waiting_total=int(waiting["待機児童数"].sum()) if len(waiting) else 0,
+            waiting_rows=[{**row, "学年区分": PAGE_BANDS.get(row["学年区分"], row["学年区分"])}
+                          for row in waiting.to_dict("records")],
+            waiting_total=int(waiting["待機児童数"].sum()) if len(waiting) else 0,
             planning_rows=stats.planning_frame(chosen).to_dict("records"),
-            form=ExportForm(initial={"on": chosen.start_month}), sheets=SHEETS)
+            form=ExportForm(initial={"on": chosen.start_month}),
+            # The workbook keeps the city's Japanese sheet names; the links follow the page's language.
+            sheets=dict(ExportForm.TABLE_CHOICES))
     return render(request, "staff/stats/index.html", context)
 
 
