@@ -175,31 +175,28 @@ def ruleset_copy_from_previous(*, actor, fiscal_year: FiscalYear) -> RuleSet:
 
 # --- organisation: districts, schools, operators ------------------------------------------------
 
+def _save_and_audit(*, actor, obj, fields: dict, action: str):
+    """Districts, schools and operators are saved alike: check, assign, validate, save, audit."""
+    require_staff_write(actor)
+    obj = _assign(obj, fields)
+    _save(obj)
+    audit_record(actor=actor, action=action, obj=obj)
+    return obj
+
+
 @transaction.atomic
 def district_save(*, actor, district: SchoolDistrict | None = None, fields: dict) -> SchoolDistrict:
-    require_staff_write(actor)
-    district = _assign(district or SchoolDistrict(), fields)
-    _save(district)
-    audit_record(actor=actor, action="district.save", obj=district)
-    return district
+    return _save_and_audit(actor=actor, obj=district or SchoolDistrict(), fields=fields, action="district.save")
 
 
 @transaction.atomic
 def school_save(*, actor, school: School | None = None, fields: dict) -> School:
-    require_staff_write(actor)
-    school = _assign(school or School(), fields)
-    _save(school)
-    audit_record(actor=actor, action="school.save", obj=school)
-    return school
+    return _save_and_audit(actor=actor, obj=school or School(), fields=fields, action="school.save")
 
 
 @transaction.atomic
 def operator_save(*, actor, operator: Operator | None = None, fields: dict) -> Operator:
-    require_staff_write(actor)
-    operator = _assign(operator or Operator(), fields)
-    _save(operator)
-    audit_record(actor=actor, action="operator.save", obj=operator)
-    return operator
+    return _save_and_audit(actor=actor, obj=operator or Operator(), fields=fields, action="operator.save")
 
 
 # --- clubs ---------------------------------------------------------------------------------------
