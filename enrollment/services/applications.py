@@ -92,8 +92,11 @@ def _require_staff_write(actor) -> None:
 
 
 def _lock(application: Application) -> Application:
-    """Re-read the row under a lock so two concurrent transitions cannot both pass the check."""
-    return Application.objects.select_for_update().select_related("child", "round").get(pk=application.pk)
+    """Re-read the row under a lock so two concurrent transitions cannot both pass the check.
+
+    Only the application's row (``of=("self",)``): PostgreSQL would otherwise also lock the joined
+    round, which a run's commit locks first, and the two would deadlock."""
+    return Application.objects.select_for_update(of=("self",)).select_related("child", "round").get(pk=application.pk)
 
 
 def _move(application: Application, transition: str, *, actor, comment: str = "",

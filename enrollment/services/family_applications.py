@@ -140,7 +140,7 @@ def _require_editable(application: Application) -> None:
 def _lock_set(actor, applications) -> list[Application]:
     if not applications:
         raise ServiceError(MSG_NOTHING_TO_SUBMIT, code="empty")
-    locked = list(Application.objects.select_for_update().select_related("child", "round__fiscal_year")
+    locked = list(Application.objects.select_for_update(of=("self",)).select_related("child", "round__fiscal_year")
                   .filter(pk__in=[a.pk for a in applications]).order_by("-child__birth_date", "pk"))
     for application in locked:
         _require_family(actor, application.child.household)
@@ -170,7 +170,7 @@ def application_draft_create(*, actor, round_: Round, children, sibling_mode: st
             raise PermissionDenied(MSG_NOT_YOURS, code="not_yours")
         if not 1 <= child_grade(child, round_) <= 6:
             raise ServiceError(MSG_GRADE % {"name": child.full_name}, code="grade")
-    live = {a.child_id: a for a in Application.objects.select_for_update().filter(
+    live = {a.child_id: a for a in Application.objects.select_for_update(of=("self",)).filter(
         child__household=household, round=round_, status__in=Application.LIVE_STATUSES)}
     chosen_ids = {child.pk for child in children}
     for child_id, application in list(live.items()):
@@ -400,7 +400,7 @@ def applications_submit(*, actor, household, round_: Round, submission_key: uuid
         if already:
             return already
         raise ServiceError(MSG_NOTHING_TO_SUBMIT, code="empty")
-    locked = list(Application.objects.select_for_update().filter(pk__in=[a.pk for a in drafts]))
+    locked = list(Application.objects.select_for_update(of=("self",)).filter(pk__in=[a.pk for a in drafts]))
     # A concurrent request with the same key may have submitted them while we waited for the lock.
     done_meanwhile = [a for a in locked if a.status not in EDITABLE_STATUSES
                       and a.submission_key == submission_key_for(submission_key, a)]

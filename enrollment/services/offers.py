@@ -54,7 +54,7 @@ def _open_offer(application: Application) -> Offer:
 def offer_accept(*, application: Application, actor, today: datetime.date | None = None) -> Enrollment:
     """The family takes up the offered place: the application is decided and the child enrolled."""
     today = today or timezone.localdate()
-    application = Application.objects.select_for_update().select_related("child").get(pk=application.pk)
+    application = Application.objects.select_for_update(of=("self",)).select_related("child").get(pk=application.pk)
     _require_family_of(actor, application)
     offer = _open_offer(application)
     if offer.respond_by < today:
@@ -72,7 +72,7 @@ def offer_accept(*, application: Application, actor, today: datetime.date | None
 
 @transaction.atomic
 def offer_decline(*, application: Application, actor) -> Application:
-    application = Application.objects.select_for_update().select_related("child").get(pk=application.pk)
+    application = Application.objects.select_for_update(of=("self",)).select_related("child").get(pk=application.pk)
     _require_family_of(actor, application)
     offer = _open_offer(application)
     offer.status = Offer.Status.DECLINED
@@ -87,7 +87,7 @@ def enrollment_withdraw(*, enrollment: Enrollment, actor, leave_date: datetime.d
                         today: datetime.date | None = None) -> Withdrawal:
     """退所届: the place is freed after ``leave_date`` and goes to the next waiting child."""
     today = today or timezone.localdate()
-    enrollment = Enrollment.objects.select_for_update().select_related("child").get(pk=enrollment.pk)
+    enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("child").get(pk=enrollment.pk)
     if actor.is_family:
         if actor.household_id != enrollment.child.household_id:
             raise PermissionDenied(_("This child does not belong to your household."), code="not_yours")
@@ -121,8 +121,11 @@ def waitlist_promote(*, club: Club, actor, on: datetime.date, respond_by: dateti
     for candidate in (WaitlistEntry.objects
                       .filter(club=club, active=True, application__status=Application.Status.WAITLISTED)
                       .order_by("run__created_at", "position")):
-        application = (Application.objects.select_for_update()
-                       .filter(pk=candidate.application_id, status=Application.Status.WAITLISTED).first())
+        # Only this row, unordered: .first() would order by the model's ordering, join the round
+        # and fiscal year, and lock them too, which a run's commit locks first (a deadlock).
+        application = (Application.objects.select_for_update(of=("self",))
+                       .filter(pk=candidate.application_id, status=Application.Status.WAITLISTED)
+                       .order_by("pk").first())
         if application is not None and WaitlistEntry.objects.filter(pk=candidate.pk, active=True).exists():
             entry = candidate
             break

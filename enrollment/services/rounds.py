@@ -84,7 +84,7 @@ def kokoa_session_allocate(*, session: KokoaSession, actor, seed: int | None = N
     """Grant the places of a capacity-limited session: requests not yet decided are ranked by
     ``kokoa_session_order`` into the places that earlier grants left; the rest are not granted."""
     _require_staff_write(actor)
-    session = KokoaSession.objects.select_for_update().select_related("programme__fiscal_year").get(pk=session.pk)
+    session = KokoaSession.objects.select_for_update(of=("self",)).select_related("programme__fiscal_year").get(pk=session.pk)
     if session.capacity is None:
         raise ServiceError(MSG_NO_CAPACITY, code="no_capacity")
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
