@@ -10,6 +10,10 @@ path for each child, covers the most children possible, the most waiting childre
 and prefers earlier children whenever there is a choice. Extra sessions are then added by
 augmenting paths, child by child in the same order, until none is left: a maximum flow in
 which nobody loses her session. Pure Python, exact, no solver needed.
+
+Decisions already taken stay: a session's ``capacity`` is the places still free, and a child
+who already holds a session of the allocation (``already_served``) counts as served, so the
+first step looks for sessions for the others only; she may still get extra sessions.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from allocation.model import lottery_ranks
 @dataclass(frozen=True)
 class Session:
     id: str
-    capacity: int
+    capacity: int  # places still free
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class SessionRequest:
     child: str
     sessions: tuple[str, ...]  # the sessions she asks for
     waiting_for_club: bool = False  # on a 学童 waiting list: KoKoA is her safe place
+    already_served: bool = False  # holds a session of this allocation granted earlier (kept)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,8 @@ class KokoaProblem:
 
 @dataclass(frozen=True)
 class KokoaResult:
-    assignments: dict[str, tuple[str, ...]]  # child -> sessions granted, in session id order
-    children_served: int  # children with at least one session
+    assignments: dict[str, tuple[str, ...]]  # child -> sessions granted now, in session id order
+    children_served: int  # children with at least one session, granted now or already served
     waiting_served: int
     sessions_granted: int
     lottery: dict[str, int] = field(default_factory=dict)
@@ -50,6 +55,11 @@ class KokoaResult:
 
 def allocate_sessions(problem: KokoaProblem) -> KokoaResult:
     capacity = {s.id: s.capacity for s in problem.sessions}
+    if len(capacity) != len(problem.sessions):
+        raise ValueError("two sessions have the same id")
+    negative = [s.id for s in problem.sessions if s.capacity < 0]
+    if negative:
+        raise ValueError(f"session {negative[0]} has a negative capacity")
     requests = {}
     for request in problem.requests:
         if request.child in requests:
@@ -110,17 +120,18 @@ def allocate_sessions(problem: KokoaProblem) -> KokoaResult:
 
     order_index = {c: k for k, c in enumerate(order)}
     for child in order:
-        augment(child, set())
+        if not requests[child].already_served:
+            augment(child, set())
     progress = True
     while progress:
         progress = False
         for child in order:
-            if not granted[child]:
+            if not granted[child] and not requests[child].already_served:
                 continue  # the matroid step proved no session can be found for her
             while augment(child, set()):
                 progress = True
 
-    served = [c for c in order if granted[c]]
+    served = [c for c in order if granted[c] or requests[c].already_served]
     return KokoaResult(
         assignments={c: tuple(sorted(granted[c])) for c in sorted(requests)},
         children_served=len(served),

@@ -164,7 +164,7 @@ URL_ACCESS: dict[str, frozenset[str]] = {
     "staff_run": STAFF_READ,
     "staff_run_commit": STAFF_WRITE,
     "staff_kokoa_sessions": STAFF_READ,
-    "staff_kokoa_session_allocate": STAFF_WRITE,
+    "staff_kokoa_programme": STAFF_READ,  # the allocate form: ensure_can_change on POST
     "staff_stats": STAFF_READ,
     "staff_stats_xlsx": STAFF_READ,
     "staff_stats_csv": STAFF_READ,

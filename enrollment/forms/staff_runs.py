@@ -90,8 +90,23 @@ class PublishForm(forms.Form):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
 
 
-class KokoaAllocateForm(forms.Form):
-    seed = forms.IntegerField(label=_("Lottery seed"), required=False, min_value=1, max_value=2**31 - 1)
+class KokoaProgrammeAllocateForm(forms.Form):
+    """The sessions of one KoKoA programme to allocate together, and the lottery seed.
+
+    The choices are every session of the programme, so an id from elsewhere is refused here
+    and a session without a capacity limit is refused by the service, each with its message."""
+
+    sessions = forms.TypedMultipleChoiceField(
+        label=_("Sessions to allocate"), coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one session to allocate."),
+                        "invalid_choice": _("Choose only sessions of this KoKoA programme.")})
+    seed = forms.IntegerField(label=_("Lottery seed"), required=False, min_value=1, max_value=2**31 - 1,
+                              help_text=_("Leave empty for a new random draw. The seed is recorded with the "
+                                          "allocation."))
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].choices = [(s.pk, s.title) for s in sessions]
 
 
 class ExportForm(forms.Form):

@@ -1,6 +1,7 @@
 """Staff pages for allocation runs: the rounds, a round's runs and the start form, a run's results
 with its live progress, comparing two runs child by child, the commit (with a confirmation step),
-publishing results, promotions from the waitlist and KoKoA session runs.
+publishing results, promotions from the waitlist, and the allocation of a KoKoA programme's
+capacity-limited sessions.
 
 Read-only staff see every page; each change is a POST that only full staff may make."""
 
@@ -17,14 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment.charts import Bar, bar_chart
 from enrollment.forms.staff_runs import (
-    KokoaAllocateForm,
+    KokoaProgrammeAllocateForm,
     PublishForm,
     RunCommitForm,
     RunCompareForm,
     RunStartForm,
 )
-from enrollment.models import AllocationRun, Club, KokoaSession, KokoaSessionRequest, Round
+from enrollment.models import AllocationRun, Club, KokoaProgramme, Round
 from enrollment.permissions import ensure_can_change, staff_required
+from enrollment.selectors.kokoa import limited_sessions, past_allocations
 from enrollment.selectors.runs import (
     attach_applications,
     club_label,
@@ -34,7 +36,7 @@ from enrollment.selectors.runs import (
     staff_rounds,
 )
 from enrollment.services import ServiceError
-from enrollment.services.rounds import kokoa_session_allocate, round_publish, rounds_publish_due, \
+from enrollment.services.rounds import kokoa_programme_allocate, round_publish, rounds_publish_due, \
     waitlist_promote_all
 from enrollment.services.runs import RUNNABLE_ROUND_STATUSES, allocation_run_commit, allocation_run_start
 
@@ -42,6 +44,8 @@ RUNS = "staff/runs/runs.html"
 RUN = "staff/runs/run.html"
 COMPARE = "staff/runs/compare.html"
 COMMIT = "staff/runs/commit.html"
+KOKOA = "staff/runs/kokoa.html"
+KOKOA_PROGRAMME = "staff/runs/kokoa_programme.html"
 PAGE_SIZE = 50
 ACTIVE = (AllocationRun.Status.QUEUED, AllocationRun.Status.RUNNING)
 
@@ -183,32 +187,36 @@ def round_promote_view(request, round_id: int):
 @staff_required
 @require_GET
 def kokoa_sessions(request):
-    sessions = (KokoaSession.objects.filter(capacity__isnull=False).select_related("programme__school")
-                .order_by("date", "programme__school__code"))
-    rows = []
-    for session in sessions:
-        counts = {s: 0 for s in KokoaSessionRequest.Status.values}
-        for status in session.requests.values_list("status", flat=True):
-            counts[status] += 1
-        rows.append({"session": session, "counts": counts})
-    return render(request, "staff/runs/kokoa.html", {"rows": rows, "form": KokoaAllocateForm()})
+    return render(request, KOKOA, {"sessions": limited_sessions()})
 
 
-@staff_required(write=True)
-@require_POST
-def kokoa_session_allocate_view(request, session_id: int):
-    session = get_object_or_404(KokoaSession, pk=session_id, capacity__isnull=False)
-    form = KokoaAllocateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The lottery seed must be a whole number from 1."))
-        return redirect("staff_kokoa_sessions")
-    try:
-        outcome = kokoa_session_allocate(session=session, actor=request.user, seed=form.cleaned_data["seed"])
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(granted)s requests granted, %(not_granted)s not granted (lottery seed "
-                                    "%(seed)s).") % {"granted": len(outcome["granted"]),
-                                                      "not_granted": len(outcome["not_granted"]),
-                                                      "seed": outcome["seed"]})
-    return redirect("staff_kokoa_sessions")
+@staff_required
+@require_http_methods(["GET", "POST"])
+def kokoa_programme(request, programme_id: int):
+    """A programme's capacity-limited sessions, the form that allocates the chosen ones together,
+    and the programme's past allocations."""
+    programme = get_object_or_404(KokoaProgramme.objects.select_related("school", "fiscal_year"), pk=programme_id)
+    sessions = list(limited_sessions([programme]))
+    form = KokoaProgrammeAllocateForm(request.POST or None, sessions=programme.sessions.all(),
+                                      initial={"sessions": [s.pk for s in sessions if s.requested]})
+    if request.method == "POST":
+        ensure_can_change(request.user)
+        if form.is_valid():
+            try:
+                outcome = kokoa_programme_allocate(programme=programme, actor=request.user,
+                                                   session_ids=form.cleaned_data["sessions"],
+                                                   seed=form.cleaned_data["seed"])
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _(
+                    "%(served)s of %(children)s children now have at least one session; %(granted)s places "
+                    "granted (lottery seed %(seed)s).") % {
+                    "served": outcome.children_served, "children": outcome.children,
+                    "granted": outcome.sessions_granted, "seed": outcome.seed})
+                return redirect("staff_kokoa_programme", programme_id=programme.pk)
+    chosen = {str(pk) for pk in (form["sessions"].value() or [])}
+    return render(request, KOKOA_PROGRAMME, {
+        "programme": programme, "sessions": sessions, "form": form, "chosen": chosen,
+        "undecided": any(s.requested for s in sessions), "allocations": past_allocations(programme),
+    })

@@ -1,5 +1,8 @@
 """KoKoA sessions: most children served, then most sessions; waiting children first."""
 
+import itertools
+import random
+
 import pytest
 
 from allocation.kokoa import KokoaProblem, Session, SessionRequest, allocate_sessions
@@ -89,3 +92,86 @@ def test_unknown_sessions_and_duplicate_children_are_refused():
                 (SessionRequest("K1", ("S1",)), SessionRequest("K1", ("S1",))),
             )
         )
+
+
+def test_a_child_who_already_holds_a_session_does_not_take_one_from_a_child_without():
+    # K1 comes first (waiting for a club) but already holds a session granted earlier: the last
+    # free place goes to K2, who has none.
+    p = KokoaProblem(
+        sessions=(Session("S1", 1),),
+        requests=(
+            SessionRequest("K1", ("S1",), waiting_for_club=True, already_served=True),
+            SessionRequest("K2", ("S1",)),
+        ),
+    )
+
+    result = allocate_sessions(p)
+
+    assert result.assignments == {"K1": (), "K2": ("S1",)}
+    assert result.children_served == 2
+    assert result.waiting_served == 1
+    assert result.sessions_granted == 1
+
+
+def test_a_child_already_served_still_gets_the_places_nobody_else_needs():
+    p = KokoaProblem(
+        sessions=(Session("S1", 2), Session("S2", 0)),
+        requests=(
+            SessionRequest("K1", ("S1", "S2"), already_served=True),
+            SessionRequest("K2", ("S1", "S2")),
+        ),
+    )
+
+    result = allocate_sessions(p)
+
+    assert result.assignments == {"K1": ("S1",), "K2": ("S1",)}
+    assert result.sessions_granted == 2
+
+
+def test_negative_capacities_and_repeated_sessions_are_refused():
+    with pytest.raises(ValueError, match="negative capacity"):
+        allocate_sessions(KokoaProblem((Session("S1", -1),), (SessionRequest("K1", ("S1",)),)))
+    with pytest.raises(ValueError, match="same id"):
+        allocate_sessions(KokoaProblem((Session("S1", 1), Session("S1", 2)), ()))
+
+
+def _best_by_brute_force(problem):
+    """(children served, waiting children served, sessions granted) of the best assignment,
+    found by trying every assignment: the most children, then the most waiting children among
+    them, then the most sessions."""
+    capacity = {s.id: s.capacity for s in problem.sessions}
+    options = []
+    for request in problem.requests:
+        wanted = sorted(set(request.sessions))
+        options.append([tuple(s for k, s in enumerate(wanted) if mask >> k & 1) for mask in range(2 ** len(wanted))])
+    best = None
+    for choice in itertools.product(*options):
+        used = {}
+        for sessions in choice:
+            for s in sessions:
+                used[s] = used.get(s, 0) + 1
+        if any(used[s] > capacity[s] for s in used):
+            continue
+        served = [r for r, sessions in zip(problem.requests, choice) if sessions or r.already_served]
+        score = (len(served), sum(r.waiting_for_club for r in served), sum(len(c) for c in choice))
+        best = score if best is None else max(best, score)
+    return best
+
+
+def test_it_is_exact_on_many_small_random_problems():
+    draw = random.Random(2026)
+    for case in range(300):
+        sessions = tuple(Session(f"S{k}", draw.randint(0, 2)) for k in range(draw.randint(1, 4)))
+        requests = tuple(
+            SessionRequest(f"K{n}", tuple(s.id for s in sessions if draw.random() < 0.6) or (sessions[0].id,),
+                           waiting_for_club=draw.random() < 0.3, already_served=draw.random() < 0.2)
+            for n in range(draw.randint(1, 5)))
+        problem = KokoaProblem(sessions, requests, seed=case)
+
+        result = allocate_sessions(problem)
+
+        granted = [s for sessions in result.assignments.values() for s in sessions]
+        assert all(granted.count(s.id) <= s.capacity for s in sessions), case
+        assert all(set(result.assignments[r.child]) <= set(r.sessions) for r in requests), case
+        assert (result.children_served, result.waiting_served, result.sessions_granted) == \
+            _best_by_brute_force(problem), case

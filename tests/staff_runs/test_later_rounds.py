@@ -1,6 +1,6 @@
 """After the first round: a later round ranks the children still waiting over the places left and
-promotes them (waitlisted → offered); promotions one by one; publication; KoKoA session runs;
-two clicks on "start" start one run."""
+promotes them (waitlisted → offered); promotions one by one; publication; two clicks on "start"
+start one run. KoKoA allocations: test_kokoa_programme.py."""
 
 import datetime
 import threading
@@ -13,18 +13,12 @@ from enrollment.models import (
     AllocationRun,
     Application,
     Enrollment,
-    KokoaProgramme,
-    KokoaRegistration,
-    KokoaSession,
-    KokoaSessionRequest,
     Offer,
     Round,
 )
 from enrollment.services import ServiceError
 from enrollment.services.offers import offer_accept, offer_decline
 from enrollment.services.rounds import (
-    kokoa_session_allocate,
-    kokoa_session_order,
     round_publish,
     rounds_publish_due,
     waitlist_promote_all,
@@ -131,36 +125,6 @@ def test_read_only_staff_cannot_publish_or_promote():
         waitlist_promote_all(actor=reader, on=TODAY, respond_by=TODAY)
 
 
-def test_kokoa_order_puts_children_waiting_for_a_club_first_then_the_replayable_lottery():
-    requests = [(1, False), (2, True), (3, False), (4, True), (5, False)]
-    order = kokoa_session_order(requests, seed=42)
-    assert set(order[:2]) == {2, 4}
-    assert order == kokoa_session_order(list(reversed(requests)), seed=42)
-    assert sorted(order) == [1, 2, 3, 4, 5]
-
-
-def test_a_kokoa_session_run_grants_up_to_its_capacity_waiting_children_first():
-    fy, rnd, clubs, apps = city(12)
-    staff = b.staff_user()
-    run_and_commit(rnd, staff)
-    school = clubs[0].school
-    programme = KokoaProgramme.objects.create(school=school, fiscal_year=fy, operator=b.operator(), name="KoKoA")
-    session = KokoaSession.objects.create(programme=programme, kind=KokoaSession.Kind.SPECIAL, title="プログラミング",
-                                          date=datetime.date(2027, 7, 25), starts_at=datetime.time(10),
-                                          ends_at=datetime.time(12), capacity=3)
-    waiting_children = [a.child for a in Application.objects.filter(status=Application.Status.WAITLISTED)]
-    others = [a.child for a in apps[:4] if a.child not in waiting_children]
-    for child in waiting_children + others:
-        registration = KokoaRegistration.objects.create(programme=programme, child=child, weekdays=[1])
-        KokoaSessionRequest.objects.create(registration=registration, session=session)
-    outcome = kokoa_session_allocate(session=session, actor=staff, seed=9)
-    granted = KokoaSessionRequest.objects.filter(session=session, status="granted")
-    assert granted.count() == 3 == len(outcome["granted"])
-    assert {r.registration.child for r in granted} >= set(waiting_children)
-    assert KokoaSessionRequest.objects.filter(session=session, status="not_granted").count() == len(
-        waiting_children) + len(others) - 3
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_run_started_twice_at_once_runs_once():
@@ -193,22 +157,3 @@ def test_a_run_started_twice_at_once_runs_once():
     assert not errors
     assert len(started) == 1 and refused == ["run_active"]
     assert AllocationRun.objects.filter(round=rnd).count() == 1
-
-
-def test_the_kokoa_sessions_page_lists_limited_sessions_and_allocates_them(client):
-    fy = b.fiscal_year()
-    school = b.school()
-    programme = KokoaProgramme.objects.create(school=school, fiscal_year=fy, operator=b.operator(), name="KoKoA")
-    session = KokoaSession.objects.create(programme=programme, kind=KokoaSession.Kind.SPECIAL, title="けん玉教室",
-                                          date=datetime.date(2027, 8, 1), starts_at=datetime.time(10),
-                                          ends_at=datetime.time(12), capacity=1)
-    for n in range(3):
-        registration = KokoaRegistration.objects.create(programme=programme, child=b.child(school=school))
-        KokoaSessionRequest.objects.create(registration=registration, session=session)
-    client.force_login(b.staff_user())
-    page = client.get("/staff/kokoa-sessions/").content.decode()
-    assert "けん玉教室" in page
-    response = client.post(f"/staff/kokoa-sessions/{session.pk}/allocate/", {"seed": "3"})
-    assert response.status_code == 302
-    assert list(session.requests.values_list("status", flat=True).order_by("status")) == [
-        "granted", "not_granted", "not_granted"]
