@@ -2,8 +2,11 @@
 
 Everything comes from the environment (docs/deployment.md):
   GUNICORN_BIND        address to listen on (default 127.0.0.1:8000: the reverse proxy is in front)
-  GUNICORN_WORKERS     processes (default 2 × CPUs + 1)
-  GUNICORN_THREADS     threads per process (default 4): pages wait on PostgreSQL, not the CPU
+  GUNICORN_WORKERS     processes (default: one per CPU)
+  GUNICORN_THREADS     threads per process (default 4): a page also waits on PostgreSQL; 1 gives
+                       gunicorn's sync worker. On the 2-core project machine 2 × 4 and 4 × 1 served
+                       about 64 requests/s at saturation, 3 × 4 56 and 5 × 4 47 (more Python threads
+                       than cores only add switching; docs/performance.md, "Web load")
   GUNICORN_TIMEOUT     seconds before a stuck worker is replaced (default 60); allocation runs
                        are background tasks, never requests, so nothing legitimate takes longer
   FORWARDED_ALLOW_IPS  proxies whose X-Forwarded-Proto is believed (default 127.0.0.1)
@@ -13,9 +16,10 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# One thread per process is gunicorn's plain sync worker (no keep-alive).
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5

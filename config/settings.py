@@ -7,7 +7,7 @@ Environment variables:
   ALLOWED_HOSTS         comma-separated; default "127.0.0.1,localhost" when DEBUG
   CSRF_TRUSTED_ORIGINS  comma-separated origins behind a proxy
   EMAIL_URL-like pieces EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
-                        EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
+                        EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL, EMAIL_FILE_PATH
   MEDIA_ROOT            where uploaded documents and issued letters live (never served directly)
   HTTPS                 "1" (default when DEBUG is off): secure cookies, HSTS, redirect to HTTPS
   TASKS_IMMEDIATE       "1" to run background tasks in-process (tests)
@@ -78,6 +78,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "enrollment.middleware.IdleSessionTimeoutMiddleware",
 ]
+
+# Django's widgets drawn in Python rather than one template per <option> (same markup; see
+# enrollment/forms/renderer.py and docs/performance.md, "Web load").
+FORM_RENDERER = "enrollment.forms.renderer.PythonWidgetRenderer"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -164,6 +168,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gakudo@city.tomae.example.jp")
+# Only for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (benchmarks/web_load.py
+# reads the confirmation e-mails from there).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 
 TASKS = {
     "default": {
@@ -211,6 +218,13 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+# Argon2id at OWASP's minimum (enrollment/hashers.py says why); PBKDF2 stays so that hashes made
+# with it still verify and are upgraded at the next sign-in.
+PRODUCTION_PASSWORD_HASHERS = [
+    "enrollment.hashers.CityArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 if env_bool("TESTING"):
     # Hashing passwords slowly is the point in production and a waste in tests.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

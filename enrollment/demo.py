@@ -762,7 +762,7 @@ def create_demo_accounts(*, first_round: Round) -> list[DemoLogin]:
     """The demo's logins, created when missing: one of each role, one password for all."""
     operator = Operator.objects.get(code=DEMO_OPERATOR_CODE)
 
-    # One hash for all five: PBKDF2 is slow on purpose, and the password is the same.
+    # One hash for all five: password hashing is slow on purpose, and the password is the same.
     password_hash = make_password(DEMO_PASSWORD)
 
     def account(email, **fields):
