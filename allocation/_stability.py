@@ -75,7 +75,6 @@ class ComponentModel:
                 self.entry_of[k] = len(self.entries)
             self.entries.append(members)
 
-        fixed_members = {j: set(members) for j, members in fixed_at.items()}
         # What fixed children already take at each club.
         self.base_count = {j: 0 for j in clubs}
         self.base_side = {j: [0] * len(comp.side_limits[j]) for j in clubs}
@@ -94,34 +93,10 @@ class ComponentModel:
             for levels in fixed_type_levels[j].values():
                 levels.sort()
 
-        # Places nobody can take (Delorme et al.'s dominance, for our rules): when at least
-        # cap_j children who put j first, with no side limit at j, outrank child i there, j
-        # is full of children ranked above her in every outcome (each of them is at j, or
-        # j is full of children ranked at least as high as she is), so x[i, j] = 0 and her
-        # rows at j hold by themselves. Clubs that "together" unit members applied to are
-        # left alone (a unit member there could be the reason a place is free), and so is
-        # everything under the exact envy model, where any child may be left envying.
-        self.excluded: set[tuple[int, int]] = set()
-        in_component = set(children)
-        unit_clubs = {
-            j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]
-        }
-        for j in clubs:
-            if j in unit_clubs or (with_envy and exact_envy):
-                continue
-            anchors = sorted(
-                comp.levels[k][position]
-                for k, position in comp.applicants[j]
-                if position == 0
-                and not comp.limit_sets[k][0]
-                and (k in in_component or k in fixed_members.get(j, ()))
-            )
-            if cap[j] == 0 or len(anchors) < cap[j]:
-                continue
-            threshold = anchors[cap[j] - 1]
-            for k, position in comp.applicants[j]:
-                if k in in_component and comp.levels[k][position] > threshold:
-                    self.excluded.add((k, j))
+        # Places nobody can take (Delorme et al.'s dominance): see ``dominated_pairs``.
+        self.excluded: set[tuple[int, int]] = dominated_pairs(
+            comp, clubs, children, fixed_at, with_envy, exact_envy
+        )
 
         # Columns x.
         self.x: dict[tuple[int, int], int] = {}
@@ -443,3 +418,45 @@ def _below(chain: tuple[list[int], list[int]] | None, level: int) -> int | None:
     levels, cols = chain
     k = bisect_right(levels, level)
     return cols[k] if k < len(levels) else None
+
+
+def dominated_pairs(
+    comp: Compiled,
+    clubs: list[int],
+    children: list[int],
+    fixed_at: dict[int, list[int]],
+    with_envy: bool,
+    exact_envy: bool,
+) -> set[tuple[int, int]]:
+    """(child, club) pairs that no outcome the engine may return contains.
+
+    Delorme et al.'s dominance, for our rules: when at least cap_j children who put j first,
+    with no side limit at j, outrank child i there, j is full of children ranked above her in
+    every outcome (each of them is at j, or j is full of children ranked at least as high as
+    she is), so x[i, j] = 0 and her rows at j hold by themselves. Clubs that "together" unit
+    members applied to are left alone (a unit member there could be the reason a place is
+    free), and so is everything under the exact envy model, where any child may be left
+    envying.
+    """
+    cap = comp.capacity
+    fixed_members = {j: set(members) for j, members in fixed_at.items()}
+    excluded: set[tuple[int, int]] = set()
+    in_component = set(children)
+    unit_clubs = {j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]}
+    for j in clubs:
+        if j in unit_clubs or (with_envy and exact_envy):
+            continue
+        anchors = sorted(
+            comp.levels[k][position]
+            for k, position in comp.applicants[j]
+            if position == 0
+            and not comp.limit_sets[k][0]
+            and (k in in_component or k in fixed_members.get(j, ()))
+        )
+        if cap[j] == 0 or len(anchors) < cap[j]:
+            continue
+        threshold = anchors[cap[j] - 1]
+        for k, position in comp.applicants[j]:
+            if k in in_component and comp.levels[k][position] > threshold:
+                excluded.add((k, j))
+    return excluded

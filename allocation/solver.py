@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from allocation._backend import FEASIBLE, INF, INFEASIBLE, OPTIMAL, make_backend
 from allocation._compiled import Compiled, compile_problem
 from allocation._fair import UNPLACED, breaches_in, envious_in, loads_for
+from allocation._bound import placement_bound
 from allocation._stability import ComponentModel, OutOfTime
 from allocation.da import da_assign
 from allocation.explain import explain_all, waitlists
@@ -478,6 +479,7 @@ class _Engine:
         self.maximize = comp.problem.policy.ties == Ties.MAXIMIZE_PLACED
         self.lex_budget = LEX_SOLVE_BUDGET
         self.da_seconds = 0.0
+        self.bound_seconds = 0.0  # spent on placement bounds in the current pass
         # Decided by size before anything is solved, so the same input always gets the same
         # model: exact for problems up to EXACT_ENVY_LIMIT children, restricted above.
         self.exact_envy = len(comp.child_ids) <= EXACT_ENVY_LIMIT
@@ -493,6 +495,7 @@ class _Engine:
 
     def run(self, use_preprocessing: bool) -> _Pass:
         comp = self.comp
+        self.bound_seconds = 0.0
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
@@ -560,6 +563,7 @@ class _Engine:
             solves += result.solves
             mip_components += result.solves > 0
         timings["components_solve"] = time.perf_counter() - t2
+        timings["placement_bound"] = self.bound_seconds
         return _Pass(
             assign=assign,
             envious=sorted(envious),
@@ -584,6 +588,24 @@ class _Engine:
         if breaches_in(comp, loads, outcome):
             return False, []
         return True, envious_in(comp, loads, outcome)
+
+    def placement_bound(self, clubs, children, fixed_at, deadline) -> int:
+        """``_bound.placement_bound`` for a component whose "most placed" stage is unproven
+        (its number of children when the clock has run out or HiGHS gives no duals)."""
+        comp = self.comp
+        fallback = len(children)
+        if deadline is not None and time.perf_counter() >= deadline:
+            return fallback
+        began = time.perf_counter()
+        limit = None if deadline is None else deadline - time.perf_counter()
+        bound = placement_bound(
+            comp, clubs, children, fixed_at, self.has_units(children), self.exact_envy, limit
+        )
+        self.bound_seconds += time.perf_counter() - began
+        return fallback if bound is None else bound
+
+    def has_units(self, children) -> bool:
+        return any(self.comp.together_unit[i] >= 0 for i in children)
 
     def solve_component(
         self, clubs, children, fixed_at, starts, share: float = 1.0
@@ -630,7 +652,10 @@ class _Engine:
             and component_deadline - time.perf_counter() < MODEL_SECONDS_PER_CHILD * len(children)
         ):
             # Not even the model could be built in the time left: keep the checked start.
-            return _ComponentOutcome(incumbent, envious, max(placed, trivial_bound), False, False)
+            bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
+            return _ComponentOutcome(
+                incumbent, envious, max(placed, min(trivial_bound, bound)), False, False
+            )
 
         try:
             model = ComponentModel(
@@ -641,7 +666,10 @@ class _Engine:
                 raise OutOfTime
             backend = make_backend(self.solver, model.model)
         except OutOfTime:
-            return _ComponentOutcome(incumbent, envious, max(placed, trivial_bound), False, False)
+            bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
+            return _ComponentOutcome(
+                incumbent, envious, max(placed, min(trivial_bound, bound)), False, False
+            )
         warm = component_deadline is not None and len(children) > START_MIN_CHILDREN
         solves = 0
         proven = True
@@ -715,6 +743,10 @@ class _Engine:
                     proven = False
                     if result is not None and result.bound is not None:
                         bound = min(bound, math.floor(result.bound + 1e-6))
+                    bound = min(
+                        bound,
+                        self.placement_bound(clubs, children, fixed_at, component_deadline),
+                    )
             else:
                 bound = placed
         placed = 0
