@@ -1,8 +1,8 @@
 """Web load benchmark: simulated families through the real HTTP flow against the production setup.
 
-    .venv/bin/python benchmarks/web_load.py --families 1000 --clients 50
-    .venv/bin/python benchmarks/web_load.py --families 2000 --clients 50 --with-allocation
-    .venv/bin/python benchmarks/web_load.py --families 1000 --clients 50 --seeded-accounts
+    .venv/bin/python benchmarks/web_load.py --families 1000 --clients 50 --think 2-4
+    .venv/bin/python benchmarks/web_load.py --families 2000 --clients 50 --think 2-4 --seeded-accounts --with-allocation
+    .venv/bin/python benchmarks/web_load.py --families 300 --clients 50          # saturation: no think time
 
 What it does:
   1. creates a PostgreSQL database of its own (``afterschool_bench``; dropped at the end unless
@@ -30,7 +30,9 @@ What it does:
      with --seeded-accounts, the quick path instead: sign-in page, sign in, family home and the
      same wizard (PDF upload included);
   4. with --with-allocation, a staff member starts allocation runs of another round while the
-     families apply (a second db_worker, so the e-mails do not wait behind a run);
+     families apply, a new one as soon as the last has ended, until the last family is done (a
+     second db_worker, so the e-mails do not wait behind a run); the task workers run at
+     ``--worker-nice`` (10) as docs/deployment.md advises for a machine shared with the web server;
   5. checks the database: one account and household per family, exactly one submitted
      application per child, none lost, none twice, and each uploaded document stored once per
      application with the bytes the client sent, its file present;
@@ -688,9 +690,11 @@ from enrollment.models import AllocationRun, Round, User
 from enrollment.services.runs import allocation_run_start
 from enrollment.services import ServiceError
 rnd = Round.objects.get(pk=int(OTHER)); staff = User.objects.get(pk=int(STAFF))
-deadline = time.time() + float(SECONDS)
+# Until the families are done (the benchmark creates STOP), a new run as soon as the last one ends.
+import os
+stop = STOP_FILE
 started = 0
-while time.time() < deadline:
+while not os.path.exists(stop):
     if not AllocationRun.objects.filter(round=rnd, status__in=["queued", "running"]).exists():
         try:
             allocation_run_start(round_=rnd, actor=staff, ties="maximize_placed", seed=started + 1)
@@ -796,8 +800,8 @@ def main():
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="afterschool_bench")
     parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", str(os.cpu_count() or 2))))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")),
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 2)))))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "1")),
                         help="threads per gunicorn worker (1: the sync worker)")
     parser.add_argument("--worker-nice", type=int, default=10,
                         help="niceness of the task workers (0: the same CPU priority as the web server)")
@@ -886,9 +890,9 @@ def main():
 
         allocation = None
         if args.with_allocation:
-            seconds = max(30, args.families // 10)
+            stop_file = scratch / "families-done"
             alloc_code = ALLOCATE.replace("int(OTHER)", other_id).replace("int(STAFF)", staff_id).replace(
-                "float(SECONDS)", str(seconds))
+                "STOP_FILE", repr(str(stop_file)))
             allocation = subprocess.Popen([PY, "manage.py", "shell", "-c", alloc_code], cwd=ROOT, env=env,
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -942,6 +946,7 @@ def main():
 
         allocation_summary = ""
         if allocation is not None:
+            stop_file.touch()
             out, err = allocation.communicate(timeout=3600)
             runs_started, runs_finished = (out.strip().splitlines() or ["? ?"])[-1].split()
             allocation_summary = f"; staff started {runs_started} allocation runs meanwhile, {runs_finished} finished"

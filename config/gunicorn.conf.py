@@ -2,11 +2,15 @@
 
 Everything comes from the environment (docs/deployment.md):
   GUNICORN_BIND        address to listen on (default 127.0.0.1:8000: the reverse proxy is in front)
-  GUNICORN_WORKERS     processes (default: one per CPU)
-  GUNICORN_THREADS     threads per process (default 4): a page also waits on PostgreSQL; 1 gives
-                       gunicorn's sync worker. On the 2-core project machine 2 × 4 and 4 × 1 served
-                       about 64 requests/s at saturation, 3 × 4 56 and 5 × 4 47 (more Python threads
-                       than cores only add switching; docs/performance.md, "Web load")
+  GUNICORN_WORKERS     processes (default: two per CPU)
+  GUNICORN_THREADS     threads per process (default 1: gunicorn's sync worker, one request at a
+                       time per process; the reverse proxy in front buffers slow clients, as
+                       gunicorn's documentation requires for sync workers). Measured on the 2-core
+                       project machine, 50 families applying at ~38 requests/s: 4 × 1 p95 125 ms
+                       and p99 222 ms; 3 × 1 p95 125 ms, p99 814 ms; 2 × 4 threads p95 302 ms (threads
+                       of one process share the GIL, so a busy process slows all its requests).
+                       At saturation 4 × 1 and 2 × 4 both serve about 64 requests/s, 5 × 4 only 47.
+                       docs/performance.md, "Web load".
   GUNICORN_TIMEOUT     seconds before a stuck worker is replaced (default 60); allocation runs
                        are background tasks, never requests, so nothing legitimate takes longer
   FORWARDED_ALLOW_IPS  proxies whose X-Forwarded-Proto is believed (default 127.0.0.1)
@@ -16,9 +20,9 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count())))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# One thread per process is gunicorn's plain sync worker (no keep-alive).
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# One thread per process is gunicorn's plain sync worker (no keep-alive: the proxy keeps those).
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
