@@ -43,13 +43,7 @@ def placement_bound(
     when HiGHS gives no usable duals in ``time_limit`` seconds. ``with_envy`` and
     ``exact_envy`` say which envy model the component is solved under."""
     cap = comp.capacity
-    base_count = {j: 0 for j in clubs}
-    base_side = {j: [0] * len(comp.side_limits[j]) for j in clubs}
-    for j in clubs:
-        for i in fixed_at.get(j, ()):
-            base_count[j] += 1
-            for n in comp.limit_sets[i][comp.prefs[i].index(j)]:
-                base_side[j][n] += 1
+    base_count, base_side = comp.fixed_usage(clubs, fixed_at)
     excluded = set()
     if not (with_envy and exact_envy):
         excluded = excluded_pairs(comp, clubs, children, fixed_at, base_count, base_side)
@@ -70,16 +64,7 @@ def placement_bound(
     col_of: list[int] = []
     value_of: list[float] = []
     cost: list[float] = []
-    seen_units: set[int] = set()
-    for i in children:
-        u = comp.together_unit[i]
-        if u >= 0:
-            if u in seen_units:
-                continue
-            seen_units.add(u)
-            members = comp.together_units[u]
-        else:
-            members = [i]
+    for members in comp.entries(children):
         size = len(members)
         own: list[int] = []
         for position, j in enumerate(comp.prefs[members[0]]):

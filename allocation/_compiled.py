@@ -46,6 +46,34 @@ class Compiled:
     def level(self, child: int, club: int) -> int:
         return self.levels[child][self.prefs[child].index(club)]
 
+    def entries(self, children) -> list[list[int]]:
+        """The entries among ``children``: a "together" unit's members as one entry (once, at its
+        first member met), every other child on her own; in the order of ``children``."""
+        seen_units: set[int] = set()
+        entries = []
+        for i in children:
+            u = self.together_unit[i]
+            if u >= 0:
+                if u in seen_units:
+                    continue
+                seen_units.add(u)
+                entries.append(self.together_units[u])
+            else:
+                entries.append([i])
+        return entries
+
+    def fixed_usage(self, clubs, fixed_at) -> tuple[dict[int, int], dict[int, list[int]]]:
+        """Places the fixed children (``fixed_at``: club -> children) take at each of ``clubs``:
+        in all, and under each of the club's side limits."""
+        base_count = {j: 0 for j in clubs}
+        base_side = {j: [0] * len(self.side_limits[j]) for j in clubs}
+        for j in clubs:
+            for i in fixed_at.get(j, ()):
+                base_count[j] += 1
+                for n in self.limit_sets[i][self.prefs[i].index(j)]:
+                    base_side[j][n] += 1
+        return base_count, base_side
+
 
 def compile_problem(problem: Problem) -> Compiled:
     children = sorted(problem.children, key=lambda c: c.id)

@@ -59,34 +59,17 @@ class ComponentModel:
         cap = comp.capacity
 
         # Entries: a together unit is one entry with one column per club.
-        seen_units: set[int] = set()
-        self.entries: list[list[int]] = []
-        self.entry_of: dict[int, int] = {}
-        for i in children:
-            u = comp.together_unit[i]
-            if u >= 0:
-                if u in seen_units:
-                    continue
-                seen_units.add(u)
-                members = comp.together_units[u]
-            else:
-                members = [i]
-            for k in members:
-                self.entry_of[k] = len(self.entries)
-            self.entries.append(members)
+        self.entries: list[list[int]] = comp.entries(children)
+        self.entry_of: dict[int, int] = {k: e for e, members in enumerate(self.entries) for k in members}
 
         # What fixed children already take at each club.
-        self.base_count = {j: 0 for j in clubs}
-        self.base_side = {j: [0] * len(comp.side_limits[j]) for j in clubs}
+        self.base_count, self.base_side = comp.fixed_usage(clubs, fixed_at)
         fixed_levels = {j: [] for j in clubs}
         fixed_type_levels: dict[int, dict[tuple, list[int]]] = {j: defaultdict(list) for j in clubs}
         for j in clubs:
             for i in fixed_at.get(j, ()):
                 position = comp.prefs[i].index(j)
-                self.base_count[j] += 1
                 members = comp.limit_sets[i][position]
-                for n in members:
-                    self.base_side[j][n] += 1
                 fixed_levels[j].append(comp.levels[i][position])
                 fixed_type_levels[j][members].append(comp.levels[i][position])
             fixed_levels[j].sort()
