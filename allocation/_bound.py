@@ -3,18 +3,18 @@
 It bounds every *fair-enough* outcome: one whose only justified envy is what the engine's
 envy model allows (with the restricted model, "together" unit members may envy anyone and
 other children only a unit member ranked below them; with no units, nobody). Such an
-outcome places each child preprocessing fixed at her fixed club (``solver.preprocess``),
-each remaining "together" unit whole or not at all, and each remaining entry only at a club
-she listed where she fits next to the fixed children and that ``excluded_pairs`` does not
-rule out; capacities and side limits hold. So it is a feasible point of the LP "place as
+outcome agrees with every fact of ``_reduce``: each fixed child at her club, no child at a
+club closed to her, each guaranteed child placed; each "together" unit is whole or not
+placed, and capacities and side limits hold. So it is a feasible point of the LP "place as
 many as possible under exactly those constraints", whose optimum bounds its count. The LP
-is a transportation problem with side rows: 0.2 s at 10k children, about 2 s at 100k.
+is a transportation problem with side rows: 0.1 s at 10k children, about 2 s at 100k.
 
-The bound is not taken on the solver's word: with row duals y >= 0 of the LP
-``max c.x  s.t.  A x <= b, 0 <= x <= 1``, weak duality gives
-``c.x <= b.y + sum_k max(0, (c - A^T y)_k)`` for every feasible x, whatever y >= 0 is.
-That sum is recomputed here in numpy from the model's own arrays, so a wrong or inexact
-LP answer can only make the bound looser, never invalid.
+The bound is not taken on the solver's word: with row duals y of the LP
+``max c.x  s.t.  l <= A x <= u, 0 <= x <= 1``, split as y = y_up - y_low with y_up,
+y_low >= 0 (y_low = 0 on rows without a lower side), weak duality gives
+``c.x <= u.y_up - l.y_low + sum_k max(0, (c - A^T y)_k)`` for every feasible x. That sum
+is recomputed here in numpy from the model's own arrays, so a wrong or inexact LP answer
+can only make the bound looser, never invalid.
 
 Measured (docs/performance.md): tighter than the seat count, and as tight as the LP
 relaxation of the whole stability model at a hundredth of the cost; fairness, which only
@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from allocation._compiled import Compiled
+from allocation._reduce import Reduction
 
 
 def placement_bound(
@@ -35,30 +36,30 @@ def placement_bound(
     clubs: list[int],
     children: list[int],
     fixed_at: dict[int, list[int]],
-    with_envy: bool,
-    exact_envy: bool,
+    reduction: Reduction | None = None,
     time_limit: float | None = None,
 ) -> int | None:
     """Most children of ``children`` that can be placed (see the module docstring), or None
-    when HiGHS gives no usable duals in ``time_limit`` seconds. ``with_envy`` and
-    ``exact_envy`` say which envy model the component is solved under."""
+    when HiGHS gives no usable duals in ``time_limit`` seconds. ``reduction`` holds the facts
+    of the envy model the component is solved under (empty under the exact one)."""
+    reduction = reduction or Reduction()
     cap = comp.capacity
     base_count, base_side = comp.fixed_usage(clubs, fixed_at)
-    excluded = set()
-    if not (with_envy and exact_envy):
-        excluded = excluded_pairs(comp, clubs, children, fixed_at, base_count, base_side)
 
-    # Rows: one per entry with two or more columns (at most one club), one per club
-    # (capacity left), one per side limit (places left under it).
+    # Rows: one per entry with two or more columns or a guarantee (at most one club; at
+    # least one when guaranteed), one per club (capacity left), one per side limit.
     club_row = {}
     side_row = {}
     upper: list[float] = []
+    lower: list[float] = []
     for j in clubs:
         club_row[j] = len(upper)
         upper.append(float(cap[j] - base_count[j]))
+        lower.append(-math.inf)
         for n, limit in enumerate(comp.side_limits[j]):
             side_row[j, n] = len(upper)
             upper.append(float(limit.limit - base_side[j][n]))
+            lower.append(-math.inf)
 
     row_of: list[int] = []
     col_of: list[int] = []
@@ -68,9 +69,7 @@ def placement_bound(
         size = len(members)
         own: list[int] = []
         for position, j in enumerate(comp.prefs[members[0]]):
-            if base_count[j] + size > cap[j]:
-                continue
-            if size == 1 and (members[0], j) in excluded:
+            if (members[0], j) in reduction.excluded or base_count[j] + size > cap[j]:
                 continue
             need = [0] * len(comp.side_limits[j])
             for k in members:
@@ -91,9 +90,11 @@ def placement_bound(
                     row_of.append(side_row[j, n])
                     col_of.append(col)
                     value_of.append(float(count))
-        if len(own) > 1:
+        guaranteed = size == 1 and members[0] in reduction.guarantee
+        if own and (len(own) > 1 or guaranteed):
             row = len(upper)
             upper.append(1.0)
+            lower.append(1.0 if guaranteed else -math.inf)
             for col in own:
                 row_of.append(row)
                 col_of.append(col)
@@ -106,94 +107,28 @@ def placement_bound(
     values = np.asarray(value_of, dtype=np.float64)
     c = np.asarray(cost, dtype=np.float64)
     b = np.asarray(upper, dtype=np.float64)
-    duals = _lp_duals(rows, cols, values, c, b, time_limit)
+    lo = np.asarray(lower, dtype=np.float64)
+    duals = _lp_duals(rows, cols, values, c, lo, b, time_limit)
     if duals is None:
         return None
+    has_lower = np.isfinite(lo)
+    low = np.where(has_lower, lo, 0.0)
     best = None
-    # Whatever sign convention the duals come in, any y >= 0 gives a valid bound: try both.
-    for y in (np.maximum(duals, 0.0), np.maximum(-duals, 0.0)):
+    # Whatever sign convention the duals come in, any y = y_up - y_low with y_up, y_low >= 0
+    # (y_low = 0 where a row has no lower side) gives a valid bound: try both signs.
+    for signed in (duals, -duals):
+        y_up = np.maximum(signed, 0.0)
+        y_low = np.where(has_lower, np.maximum(-signed, 0.0), 0.0)
+        y = y_up - y_low
         reduced = c - np.bincount(cols, weights=values * y[rows], minlength=len(c))
-        value = float(b @ y) + float(np.maximum(reduced, 0.0).sum())
+        value = float(b @ y_up) - float(low @ y_low) + float(np.maximum(reduced, 0.0).sum())
         if best is None or value < best:
             best = value
     # The sum is exact up to rounding in the last bits; placed counts are integers.
     return math.floor(best + 1e-6)
 
 
-def excluded_pairs(comp, clubs, children, fixed_at, base_count, base_side) -> set:
-    """(child, club) pairs of children outside "together" units that no fair-enough outcome
-    contains: Delorme et al.'s dominance, iterated.
-
-    Fair enough: no justified envy except what the restricted envy model allows (a child
-    outside any unit may only be left envying a unit member ranked below her; with no units,
-    none at all). Call child k an *anchor* at club j when she is outside any unit, no side
-    limit applies to her at j, and every club she ranks above j is closed to her (excluded
-    already, or filled by fixed children). An anchor not placed at j is at a worse club or
-    none, so j has no room for her and holds no child outside units ranked below her: it is
-    full of children ranked at least as high as she is or of unit members ranked below her.
-    Now let child i outside units be ranked below cap_j anchors (or children fixed at j). If
-    i held a place at j, each of those anchors would be at j (else j would be full of
-    children counted above, and i, below that anchor and outside units, is not one of them),
-    and with i that makes cap_j + 1 children at j. So i is never at j. Each exclusion can
-    close an anchor's better clubs and make new anchors, so it runs until nothing changes.
-    Not used under the exact envy model (any child may be left envying there).
-    """
-    cap = comp.capacity
-    in_component = set(children)
-    ordinary = [k for k in children if comp.together_unit[k] < 0]
-    excluded: set[tuple[int, int]] = set()
-
-    def closed(k: int, position: int) -> bool:
-        j = comp.prefs[k][position]
-        if (k, j) in excluded or base_count[j] + 1 > cap[j]:
-            return True
-        limits = comp.side_limits[j]
-        return any(base_side[j][n] + 1 > limits[n].limit for n in comp.limit_sets[k][position])
-
-    def first_open(k: int) -> int:
-        position = 0
-        while position < len(comp.prefs[k]) and closed(k, position):
-            position += 1
-        return position
-
-    anchor_at = {k: first_open(k) for k in ordinary}
-    fixed_levels = {
-        j: [comp.levels[i][comp.prefs[i].index(j)] for i in fixed_at.get(j, ())] for j in clubs
-    }
-    pending = set(clubs)
-    while pending:
-        touched: set[int] = set()
-        for j in sorted(pending):
-            if cap[j] == 0:
-                continue
-            anchors = list(fixed_levels[j])
-            for k, position in comp.applicants[j]:
-                if (
-                    anchor_at.get(k) == position
-                    and k in in_component
-                    and not comp.limit_sets[k][position]
-                ):
-                    anchors.append(comp.levels[k][position])
-            if len(anchors) < cap[j]:
-                continue
-            anchors.sort()
-            threshold = anchors[cap[j] - 1]
-            for k, position in comp.applicants[j]:
-                if (
-                    k in anchor_at
-                    and comp.levels[k][position] > threshold
-                    and (k, j) not in excluded
-                ):
-                    excluded.add((k, j))
-                    if anchor_at[k] == position:
-                        anchor_at[k] = first_open(k)
-                        if anchor_at[k] < len(comp.prefs[k]):
-                            touched.add(comp.prefs[k][anchor_at[k]])
-        pending = touched
-    return excluded
-
-
-def _lp_duals(rows, cols, values, c, b, time_limit) -> np.ndarray | None:
+def _lp_duals(rows, cols, values, c, lo, b, time_limit) -> np.ndarray | None:
     from highspy import _core
 
     order = np.lexsort((rows, cols))
@@ -205,7 +140,7 @@ def _lp_duals(rows, cols, values, c, b, time_limit) -> np.ndarray | None:
     lp.col_cost_ = c
     lp.col_lower_ = np.zeros(n_cols)
     lp.col_upper_ = np.ones(n_cols)
-    lp.row_lower_ = np.full(len(b), -math.inf)
+    lp.row_lower_ = lo
     lp.row_upper_ = b
     lp.sense_ = _core.ObjSense.kMaximize
     lp.a_matrix_.format_ = _core.MatrixFormat.kColwise

@@ -71,14 +71,19 @@ def breaches_in(comp: Compiled, loads: dict[int, Load], outcome: dict[int, int])
     return breaches
 
 
-def envious_in(comp: Compiled, loads: dict[int, Load], outcome: dict[int, int]) -> list[int]:
-    """Children of ``outcome`` with justified envy, given the loads of every club they listed."""
+def envious_in(
+    comp: Compiled, loads: dict[int, Load], outcome: dict[int, int], within: set[int] | None = None
+) -> list[int]:
+    """Children of ``outcome`` with justified envy, given the loads of every club they listed
+    (or of the clubs ``within``, when given: only envy towards those is looked for)."""
     envious = []
     for i, outcome_club in outcome.items():
         prefs = comp.prefs[i]
         stop = len(prefs) if outcome_club == UNPLACED else prefs.index(outcome_club)
         for position in range(stop):
             j = prefs[position]
+            if within is not None and j not in within:
+                continue
             load = loads.get(j)
             if load is None:
                 load = Load(side=[0] * len(comp.side_limits[j]))

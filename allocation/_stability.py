@@ -18,7 +18,11 @@ of continuous variables per club, so every row has a handful of terms), and "bel
 suffix sums per limit set. ``env_i`` exists only in components with "together" units, where a
 fully fair outcome can fail to exist.
 
-Children fixed by preprocessing are constants here.
+Children fixed by ``_reduce`` are constants here. Its other facts shrink the model without
+changing any optimum, since they hold in every outcome the model admits: no column where a
+club is closed to a child; a guaranteed child is placed, and has no rows from her guarantee
+down; no rows where a club is dominated for her and no unit member applied (they hold by
+themselves).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections import defaultdict
 from allocation._backend import INF, SparseModel
 from allocation._compiled import Compiled
 from allocation._fair import UNPLACED
+from allocation._reduce import Reduction
 
 
 class OutOfTime(Exception):
@@ -46,6 +51,7 @@ class ComponentModel:
         with_envy: bool,
         exact_envy: bool = True,
         deadline: float | None = None,
+        reduction: Reduction | None = None,
     ) -> None:
         def on_time(step: int) -> None:
             # Building rows for ~1k children takes about a second under load: check that often.
@@ -76,10 +82,11 @@ class ComponentModel:
             for levels in fixed_type_levels[j].values():
                 levels.sort()
 
-        # Places nobody can take (Delorme et al.'s dominance): see ``dominated_pairs``.
-        self.excluded: set[tuple[int, int]] = dominated_pairs(
-            comp, clubs, children, fixed_at, with_envy, exact_envy
-        )
+        # What every fair-enough outcome has in common (``_reduce``): clubs closed to a
+        # child, clubs she holds or betters, and where her rows hold by themselves.
+        self.reduction = reduction = reduction or Reduction()
+        self.excluded = reduction.excluded
+        unit_clubs = {j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]}
 
         # Columns x.
         self.x: dict[tuple[int, int], int] = {}
@@ -89,9 +96,7 @@ class ComponentModel:
             on_time(e)
             prefs = comp.prefs[members[0]]
             for position, j in enumerate(prefs):
-                if self.base_count[j] + len(members) > cap[j]:
-                    continue
-                if len(members) == 1 and (members[0], j) in self.excluded:
+                if (members[0], j) in self.excluded or self.base_count[j] + len(members) > cap[j]:
                     continue
                 need = [0] * len(comp.side_limits[j])
                 for i in members:
@@ -115,8 +120,10 @@ class ComponentModel:
                         )
                     )
             terms = {self.x[e, j]: 1.0 for j in prefs if (e, j) in self.x}
-            if len(terms) > 1:
-                m.add_row(terms, -INF, 1)
+            # A guaranteed child is placed (her rows past her guarantee rest on it).
+            placed_lower = 1 if len(members) == 1 and members[0] in reduction.guarantee else -INF
+            if terms and (len(terms) > 1 or placed_lower > 0):
+                m.add_row(terms, placed_lower, 1)
 
         # Limits: capacity and side limits.
         for j in clubs:
@@ -197,11 +204,12 @@ class ComponentModel:
             envy_col = self.env.get(i)
             big_m_envy = envy_col is not None and (unit_member or exact_envy)
             at_or_above: dict[int, float] = {}
-            for position, j in enumerate(prefs):
+            for position in reduction.row_positions(comp, i):
+                j = prefs[position]
                 col = self.x.get((e, j))
                 if col is not None:
                     at_or_above[col] = 1.0
-                if (i, j) in self.excluded:
+                if reduction.rows_hold(comp, i, j, unit_clubs):
                     continue
                 level = comp.levels[i][position]
                 limit_set = comp.limit_sets[i][position]
@@ -401,45 +409,3 @@ def _below(chain: tuple[list[int], list[int]] | None, level: int) -> int | None:
     levels, cols = chain
     k = bisect_right(levels, level)
     return cols[k] if k < len(levels) else None
-
-
-def dominated_pairs(
-    comp: Compiled,
-    clubs: list[int],
-    children: list[int],
-    fixed_at: dict[int, list[int]],
-    with_envy: bool,
-    exact_envy: bool,
-) -> set[tuple[int, int]]:
-    """(child, club) pairs that no outcome the engine may return contains.
-
-    Delorme et al.'s dominance, for our rules: when at least cap_j children who put j first,
-    with no side limit at j, outrank child i there, j is full of children ranked above her in
-    every outcome (each of them is at j, or j is full of children ranked at least as high as
-    she is), so x[i, j] = 0 and her rows at j hold by themselves. Clubs that "together" unit
-    members applied to are left alone (a unit member there could be the reason a place is
-    free), and so is everything under the exact envy model, where any child may be left
-    envying.
-    """
-    cap = comp.capacity
-    fixed_members = {j: set(members) for j, members in fixed_at.items()}
-    excluded: set[tuple[int, int]] = set()
-    in_component = set(children)
-    unit_clubs = {j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]}
-    for j in clubs:
-        if j in unit_clubs or (with_envy and exact_envy):
-            continue
-        anchors = sorted(
-            comp.levels[k][position]
-            for k, position in comp.applicants[j]
-            if position == 0
-            and not comp.limit_sets[k][0]
-            and (k in in_component or k in fixed_members.get(j, ()))
-        )
-        if cap[j] == 0 or len(anchors) < cap[j]:
-            continue
-        threshold = anchors[cap[j] - 1]
-        for k, position in comp.applicants[j]:
-            if k in in_component and comp.levels[k][position] > threshold:
-                excluded.add((k, j))
-    return excluded

@@ -4,8 +4,10 @@ Pipeline (docs/allocation-engine.md tells the whole story):
 
 1. compile the problem to integer arrays (``_compiled``) and run deferred acceptance with the
    single lottery (``da``): the baseline, the first incumbent and the fallback;
-2. preprocess: fix children who hold their first choice in every fair outcome;
-3. split the rest into independent components (clubs linked by children's choices);
+2. reduce (``_reduce``): what every fair-enough outcome has in common: children fixed at a
+   club, clubs closed to a child, children sure of a club or a better one;
+3. split the rest into independent components (clubs linked by what is left of children's
+   choices);
 4. per component, solve the compact stability model in stages: fewest children with justified
    envy (only where "together" units can make envy unavoidable), most children placed
    (``maximize_placed``), most "prefer" units together, then lottery order exactly, in batches
@@ -18,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from allocation._backend import FEASIBLE, INF, INFEASIBLE, OPTIMAL, make_backend
 from allocation._compiled import Compiled, compile_problem
 from allocation._fair import UNPLACED, breaches_in, envious_in, loads_for
 from allocation._bound import placement_bound
+from allocation._reduce import Reduction, reduce_outcomes, unit_clubs
 from allocation._stability import ComponentModel, OutOfTime
 from allocation.da import da_assign
 from allocation.explain import explain_all, waitlists
@@ -87,6 +89,7 @@ class _Pass:
     proven: bool
     lex_proven: bool
     preprocessed: int
+    reduced: bool
     components: int
     largest_component: int
     mip_components: int
@@ -117,11 +120,11 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
 
     engine = _Engine(comp, solver, stages_deadline, da, da_envious)
     engine.da_seconds = da_at - compiled_at
-    run = engine.run(use_preprocessing=True)
-    if engine.exact_envy and run.envious and run.preprocessed and not engine.out_of_time():
-        # Preprocessing is exact for the restricted envy model only: in the exact one a
+    run = engine.run(use_reduction=True)
+    if engine.exact_envy and run.envious and run.reduced and not engine.out_of_time():
+        # The reduction is exact for the restricted envy model only: in the exact one a
         # fixed child may be the one best left envying. Small problems, so ask again in full.
-        run = engine.run(use_preprocessing=False)
+        run = engine.run(use_reduction=False)
 
     assign = run.assign
     assignments = {
@@ -174,113 +177,6 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
         stats=stats,
         lottery=lottery,
     )
-
-
-def preprocess(
-    comp: Compiled, candidates: set[int], deadline: float | None = None
-) -> dict[int, int]:
-    """Children placed at their first choice in every outcome the engine may return.
-
-    Take a child outside any "together" unit and her first choice j. Count the applicants of
-    j ranked at or above her, plus the unit members ranked below her (the only children she
-    may be left envying, see ``_stability``); children fixed elsewhere no longer count. If
-    that is at most j's capacity, and no side limit of hers at j could fill up even if every
-    applicant it covers came, then j could never be full without her: she is placed there.
-
-    Each child is fixed on the strength of the ones fixed before her, so stopping at
-    ``deadline`` leaves a smaller set that is just as exact.
-    """
-    alive = [set(i for i, _ in comp.applicants[j]) for j in range(len(comp.club_ids))]
-    # Unit members are never fixed, so they stay applicants everywhere: count them by bisection.
-    unit_levels = [
-        sorted(comp.levels[k][p] for k, p in comp.applicants[j] if comp.together_unit[k] >= 0)
-        for j in range(len(comp.club_ids))
-    ]
-    # Live applicants per club and level, in a Fenwick tree: "how many at or above her" is a
-    # logarithmic query instead of a walk down the club's list (at 100k children that walk
-    # was ~60 s of wall time under load).
-    trees: list[list[int]] = []
-    for j in range(len(comp.club_ids)):
-        size = 1 + max((comp.levels[k][p] for k, p in comp.applicants[j]), default=-1)
-        tree = [0] * (size + 1)
-        for k, p in comp.applicants[j]:
-            tree[comp.levels[k][p] + 1] += 1
-        for n in range(1, size + 1):
-            parent = n + (n & -n)
-            if parent <= size:
-                tree[parent] += tree[n]
-        trees.append(tree)
-
-    def at_or_above(j: int, level: int) -> int:
-        tree = trees[j]
-        n = level + 1
-        total = 0
-        while n > 0:
-            total += tree[n]
-            n -= n & -n
-        return total
-
-    def leave(j: int, level: int) -> None:
-        tree = trees[j]
-        n = level + 1
-        size = len(tree) - 1
-        while n <= size:
-            tree[n] -= 1
-            n += n & -n
-
-    side_cache: dict[int, list[int]] = {}
-
-    def side_counts(j: int) -> list[int]:
-        counts = side_cache.get(j)
-        if counts is None:
-            counts = [0] * len(comp.side_limits[j])
-            for k, position in comp.applicants[j]:
-                if k in alive[j]:
-                    for n in comp.limit_sets[k][position]:
-                        counts[n] += 1
-            side_cache[j] = counts
-        return counts
-
-    first_choosers: list[list[int]] = [[] for _ in comp.club_ids]
-    for i in sorted(candidates):
-        if comp.prefs[i]:
-            first_choosers[comp.prefs[i][0]].append(i)
-    fixed: dict[int, int] = {}
-    pending = sorted(i for i in candidates if comp.prefs[i])
-    steps = 0
-    while pending:
-        changed_clubs: set[int] = set()
-        for i in pending:
-            if i in fixed:
-                continue
-            steps += 1
-            if deadline is not None and steps % 512 == 0 and time.perf_counter() >= deadline:
-                return fixed
-            j = comp.prefs[i][0]
-            level = comp.levels[i][0]
-            below = unit_levels[j]
-            blocking = len(below) - bisect_right(below, level) + at_or_above(j, level)
-            if blocking > comp.capacity[j]:
-                continue
-            limit_set = comp.limit_sets[i][0]
-            if limit_set:
-                side = side_counts(j)
-                if any(side[n] > comp.side_limits[j][n].limit for n in limit_set):
-                    continue
-            fixed[i] = j
-            for position in range(1, len(comp.prefs[i])):
-                other = comp.prefs[i][position]
-                alive[other].discard(i)
-                leave(other, comp.levels[i][position])
-                counts = side_cache.get(other)
-                if counts is not None:
-                    for n in comp.limit_sets[i][position]:
-                        counts[n] -= 1
-                changed_clubs.add(other)
-        pending = sorted(
-            i for j in changed_clubs for i in first_choosers[j] if i not in fixed
-        )
-    return fixed
 
 
 def repair_envy(
@@ -442,9 +338,16 @@ def repair_envy(
     return assign
 
 
-def components(comp: Compiled, children: list[int]) -> list[tuple[list[int], list[int]]]:
-    """(clubs, children) of each independent part, ordered by their best lottery rank."""
+def components(
+    comp: Compiled, children: list[int], reduction: Reduction
+) -> list[tuple[list[int], list[int]]]:
+    """(clubs, children) of each independent part, ordered by their best lottery rank: clubs
+    are linked by the clubs each child's columns and rows refer to (``Reduction.linked_clubs``).
+    A child linked to no club is left out: she is never placed and never envious."""
     parent = list(range(len(comp.club_ids)))
+    applied_by_units = unit_clubs(comp)
+    linked = {i: reduction.linked_clubs(comp, i, applied_by_units) for i in children}
+    children = [i for i in children if linked[i]]
 
     def find(a: int) -> int:
         while parent[a] != a:
@@ -453,16 +356,16 @@ def components(comp: Compiled, children: list[int]) -> list[tuple[list[int], lis
         return a
 
     for i in children:
-        prefs = comp.prefs[i]
-        for j in prefs[1:]:
-            a, b = find(prefs[0]), find(j)
+        clubs = linked[i]
+        for j in clubs[1:]:
+            a, b = find(clubs[0]), find(j)
             if a != b:
                 parent[max(a, b)] = min(a, b)
     groups: dict[int, tuple[set[int], list[int]]] = {}
     for i in children:
-        root = find(comp.prefs[i][0])
+        root = find(linked[i][0])
         clubs, members = groups.setdefault(root, (set(), []))
-        clubs.update(comp.prefs[i])
+        clubs.update(linked[i])
         members.append(i)
     parts = [(sorted(clubs), sorted(members)) for clubs, members in groups.values()]
     parts.sort(key=lambda part: min(comp.lottery[i] for i in part[1]))
@@ -480,6 +383,7 @@ class _Engine:
         self.lex_budget = LEX_SOLVE_BUDGET
         self.da_seconds = 0.0
         self.bound_seconds = 0.0  # spent on placement bounds in the current pass
+        self.reduction = Reduction()  # the current pass's facts
         # Decided by size before anything is solved, so the same input always gets the same
         # model: exact for problems up to EXACT_ENVY_LIMIT children, restricted above.
         self.exact_envy = len(comp.child_ids) <= EXACT_ENVY_LIMIT
@@ -493,13 +397,15 @@ class _Engine:
             return None
         return max(0.0, self.deadline - time.perf_counter())
 
-    def run(self, use_preprocessing: bool) -> _Pass:
+    def run(self, use_reduction: bool) -> _Pass:
         comp = self.comp
         self.bound_seconds = 0.0
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
-        fixed = preprocess(comp, candidates, self.deadline) if use_preprocessing else {}
+        self.reduction = reduction = (
+            reduce_outcomes(comp, self.deadline) if use_reduction else Reduction()
+        )
+        fixed = dict(reduction.fixed)
         t1 = time.perf_counter()
         timings["preprocess"] = t1 - t0
         start = list(self.da)
@@ -508,7 +414,8 @@ class _Engine:
         if remaining is not None and remaining < 2 * self.da_seconds:
             # No stage could run after a second deferred acceptance around the fixed children
             # (a model costs far more than that): the first, checked per component, is the
-            # answer, and only children it already places at their first choice stay fixed.
+            # answer, and only children it already places where the reduction fixed them stay
+            # fixed (the others join their components; the reduction's facts stay true).
             fixed = {i: j for i, j in fixed.items() if self.da[i] == j}
         elif self.restricted_envy:
             # The restricted envy model accepts only envy that involves a unit; deferred
@@ -531,7 +438,7 @@ class _Engine:
             if repaired != start:
                 alternatives.append(repaired)
         rest = [i for i in range(len(comp.child_ids)) if i not in fixed and comp.prefs[i]]
-        parts = components(comp, rest)
+        parts = components(comp, rest, reduction)
         fixed_at: dict[int, list[int]] = {}
         for i, j in sorted(fixed.items()):
             fixed_at.setdefault(j, []).append(i)
@@ -564,13 +471,21 @@ class _Engine:
             mip_components += result.solves > 0
         timings["components_solve"] = time.perf_counter() - t2
         timings["placement_bound"] = self.bound_seconds
+        # Components look for envy only towards their own clubs; the reduction says there is
+        # none towards the others in a fair-enough outcome, but a start need not be one.
+        # Count it over the whole outcome: only what is found here is declared.
+        loads = loads_for(comp, ((i, j) for i, j in enumerate(assign) if j != UNPLACED))
+        found = envious_in(comp, loads, dict(enumerate(assign)))
+        if len(found) != len(envious):
+            proven = False
         return _Pass(
             assign=assign,
-            envious=sorted(envious),
+            envious=found,
             bound=bound,
             proven=proven,
             lex_proven=lex_proven,
             preprocessed=len(fixed),
+            reduced=bool(reduction.excluded or reduction.guarantee),
             components=len(parts),
             largest_component=max((len(c) for _, c in parts), default=0),
             mip_components=mip_components,
@@ -587,7 +502,7 @@ class _Engine:
         loads = loads_for(comp, placements)
         if breaches_in(comp, loads, outcome):
             return False, []
-        return True, envious_in(comp, loads, outcome)
+        return True, envious_in(comp, loads, outcome, set(clubs))
 
     def placement_bound(self, clubs, children, fixed_at, deadline) -> int:
         """``_bound.placement_bound`` for a component whose "most placed" stage is unproven
@@ -598,14 +513,9 @@ class _Engine:
             return fallback
         began = time.perf_counter()
         limit = None if deadline is None else deadline - time.perf_counter()
-        bound = placement_bound(
-            comp, clubs, children, fixed_at, self.has_units(children), self.exact_envy, limit
-        )
+        bound = placement_bound(comp, clubs, children, fixed_at, self.reduction, limit)
         self.bound_seconds += time.perf_counter() - began
         return fallback if bound is None else bound
-
-    def has_units(self, children) -> bool:
-        return any(self.comp.together_unit[i] >= 0 for i in children)
 
     def solve_component(
         self, clubs, children, fixed_at, starts, share: float = 1.0
@@ -660,7 +570,7 @@ class _Engine:
         try:
             model = ComponentModel(
                 comp, clubs, children, fixed_at, with_envy=has_units, exact_envy=self.exact_envy,
-                deadline=component_deadline,
+                deadline=component_deadline, reduction=self.reduction,
             )
             if component_deadline is not None and time.perf_counter() >= component_deadline:
                 raise OutOfTime
@@ -688,8 +598,8 @@ class _Engine:
             began = time.perf_counter()
             result = backend.solve(objective, maximize, limit, values)
             log.debug(
-                "component of %d children: %s after %.3f s (limit %s)",
-                len(children), result.status, time.perf_counter() - began, limit,
+                "component of %d children: %s after %.3f s (limit %s), dual bound %s",
+                len(children), result.status, time.perf_counter() - began, limit, result.bound,
             )
             if result.status not in (OPTIMAL, FEASIBLE):
                 return None, result

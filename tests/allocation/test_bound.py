@@ -8,21 +8,21 @@ from allocation._bound import placement_bound
 from allocation._compiled import compile_problem
 from allocation._fair import UNPLACED, club_loads, has_room
 from allocation.bruteforce import feasible_outcomes, solve_exhaustively
-from allocation.solver import EXACT_ENVY_LIMIT, preprocess, solve
+from allocation._reduce import Reduction, reduce_outcomes
+from allocation.solver import solve
 from allocation.validate import validate
 from allocation_builders import child, club, problem
 
 
-def whole_problem_bound(comp, fixed=None):
-    fixed = fixed or {}
+def whole_problem_bound(comp, reduction=None):
+    reduction = reduction or Reduction()
+    fixed = reduction.fixed
     clubs = list(range(len(comp.club_ids)))
     children = [i for i in range(len(comp.child_ids)) if i not in fixed and comp.prefs[i]]
     fixed_at = {}
     for i, j in sorted(fixed.items()):
         fixed_at.setdefault(j, []).append(i)
-    has_units = any(comp.together_unit[i] >= 0 for i in children)
-    exact = len(comp.child_ids) <= EXACT_ENVY_LIMIT
-    return len(fixed) + placement_bound(comp, clubs, children, fixed_at, has_units, exact)
+    return len(fixed) + placement_bound(comp, clubs, children, fixed_at, reduction)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,14 +33,14 @@ def test_the_bound_is_never_below_the_brute_force_optimum(p):
 
     assert whole_problem_bound(comp) >= reference.max_placed
     if reference.min_envy == 0:
-        # Children preprocessing fixes hold their place in every fair outcome.
-        candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
-        assert whole_problem_bound(comp, preprocess(comp, candidates)) >= reference.max_placed
+        # The reduction's facts hold in every fair outcome.
+        assert whole_problem_bound(comp, reduce_outcomes(comp)) >= reference.max_placed
 
 
-def fair_enough(comp, assign):
+def fair_enough(comp, assign, skip=frozenset()):
     """No justified envy except what the restricted envy model allows: unit members may
-    envy anyone, a child outside units only a unit member ranked below her."""
+    envy anyone, a child outside units only a unit member ranked below her. Envy of child i
+    towards club j is not looked for when (i, j) is in ``skip``."""
     loads = club_loads(comp, assign)
     for i, outcome in enumerate(assign):
         if comp.together_unit[i] >= 0:
@@ -48,6 +48,8 @@ def fair_enough(comp, assign):
         prefs = comp.prefs[i]
         for position in range(len(prefs) if outcome == UNPLACED else prefs.index(outcome)):
             j = prefs[position]
+            if (i, j) in skip:
+                continue
             own = comp.limit_sets[i][position]
             if has_room(comp, loads[j], j, own):
                 return False
@@ -76,11 +78,8 @@ def test_under_the_restricted_model_it_bounds_every_fair_enough_outcome(p):
                 assign[index[child_id]] = club_index[club_id]
         if fair_enough(comp, assign):
             best = max(best, sum(j != UNPLACED for j in assign))
-    clubs = list(range(len(comp.club_ids)))
-    children = [i for i in range(len(comp.child_ids)) if comp.prefs[i]]
-    has_units = any(comp.together_unit[i] >= 0 for i in children)
 
-    assert placement_bound(comp, clubs, children, {}, has_units, False) >= best
+    assert whole_problem_bound(comp, reduce_outcomes(comp)) >= best
 
 
 def test_it_is_the_most_children_placeable_when_the_lp_is_right():
@@ -105,14 +104,20 @@ def test_wrong_duals_from_the_solver_only_make_it_looser(monkeypatch):
     )
     comp = compile_problem(p)
     truth = whole_problem_bound(comp)
+    # With the reduction's facts the LP has rows with a lower side (guaranteed children).
+    reduction = reduce_outcomes(comp)
+    assert reduction.guarantee
+    with_facts = whole_problem_bound(comp, reduction)
     rng = np.random.default_rng(7)
 
     for _ in range(50):
         garbage = rng.normal(0.0, 3.0, size=64)
         monkeypatch.setattr(
-            "allocation._bound._lp_duals", lambda rows, cols, values, c, b, limit: garbage[: len(b)]
+            "allocation._bound._lp_duals",
+            lambda rows, cols, values, c, lo, b, limit: garbage[: len(b)],
         )
         assert whole_problem_bound(comp) >= truth
+        assert whole_problem_bound(comp, reduction) >= with_facts
 
 
 def test_an_unproven_large_component_reports_the_placement_bound_not_the_seats(monkeypatch):

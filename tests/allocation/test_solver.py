@@ -353,23 +353,6 @@ def test_it_returns_within_its_wall_clock_budget_with_a_valid_result(limit):
     assert result.stats.bound >= result.stats.placed
 
 
-def test_preprocessing_stopped_by_its_deadline_fixes_only_children_the_full_pass_fixes():
-    import time
-
-    from allocation._compiled import compile_problem
-    from allocation.generate import generate_city
-    from allocation.solver import preprocess
-
-    comp = compile_problem(generate_city(3000, seed=5))
-    candidates = {i for i in range(len(comp.child_ids)) if comp.together_unit[i] < 0}
-
-    full = preprocess(comp, candidates)
-    cut = preprocess(comp, candidates, deadline=time.perf_counter())
-
-    assert 0 < len(cut) < len(full)
-    assert all(full[i] == j for i, j in cut.items())
-
-
 def test_repairing_envy_keeps_every_limit_and_leaves_fewer_envious_children():
     from allocation._compiled import compile_problem
     from allocation._fair import UNPLACED, envious_children, limit_breaches
