@@ -34,7 +34,7 @@ from collections import defaultdict
 from allocation._backend import INF, SparseModel
 from allocation._compiled import Compiled
 from allocation._fair import UNPLACED
-from allocation._reduce import Reduction
+from allocation._reduce import Reduction, unit_clubs
 
 
 class OutOfTime(Exception):
@@ -86,7 +86,7 @@ class ComponentModel:
         # child, clubs she holds or betters, and where her rows hold by themselves.
         self.reduction = reduction = reduction or Reduction()
         self.excluded = reduction.excluded
-        unit_clubs = {j for i in children if comp.together_unit[i] >= 0 for j in comp.prefs[i]}
+        applied_by_units = unit_clubs(comp)
 
         # Columns x.
         self.x: dict[tuple[int, int], int] = {}
@@ -209,7 +209,7 @@ class ComponentModel:
                 col = self.x.get((e, j))
                 if col is not None:
                     at_or_above[col] = 1.0
-                if reduction.rows_hold(comp, i, j, unit_clubs):
+                if reduction.rows_hold(comp, i, j, applied_by_units):
                     continue
                 level = comp.levels[i][position]
                 limit_set = comp.limit_sets[i][position]
