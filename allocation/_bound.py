@@ -69,15 +69,8 @@ def placement_bound(
         size = len(members)
         own: list[int] = []
         for position, j in enumerate(comp.prefs[members[0]]):
-            if (members[0], j) in reduction.excluded or base_count[j] + size > cap[j]:
-                continue
-            need = [0] * len(comp.side_limits[j])
-            for k in members:
-                for n in comp.limit_sets[k][position]:
-                    need[n] += 1
-            if any(
-                base_side[j][n] + need[n] > comp.side_limits[j][n].limit for n in range(len(need))
-            ):
+            need = comp.entry_need(members, position, base_count, base_side, reduction.excluded)
+            if need is None:
                 continue
             col = len(cost)
             cost.append(float(size))

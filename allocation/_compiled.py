@@ -62,6 +62,24 @@ class Compiled:
                 entries.append([i])
         return entries
 
+    def entry_need(
+        self, members: list[int], position: int, base_count: dict, base_side: dict, excluded
+    ) -> list[int] | None:
+        """Places an entry takes under each side limit of the club at ``position`` of its
+        list, or None when that club is closed to it (``excluded``) or it does not fit next to
+        the fixed children's usage (``fixed_usage``)."""
+        j = self.prefs[members[0]][position]
+        if (members[0], j) in excluded or base_count[j] + len(members) > self.capacity[j]:
+            return None
+        limits = self.side_limits[j]
+        need = [0] * len(limits)
+        for k in members:
+            for n in self.limit_sets[k][position]:
+                need[n] += 1
+        if any(base_side[j][n] + need[n] > limits[n].limit for n in range(len(need))):
+            return None
+        return need
+
     def fixed_usage(self, clubs, fixed_at) -> tuple[dict[int, int], dict[int, list[int]]]:
         """Places the fixed children (``fixed_at``: club -> children) take at each of ``clubs``:
         in all, and under each of the club's side limits."""

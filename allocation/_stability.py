@@ -96,16 +96,10 @@ class ComponentModel:
             on_time(e)
             prefs = comp.prefs[members[0]]
             for position, j in enumerate(prefs):
-                if (members[0], j) in self.excluded or self.base_count[j] + len(members) > cap[j]:
-                    continue
-                need = [0] * len(comp.side_limits[j])
-                for i in members:
-                    for n in comp.limit_sets[i][position]:
-                        need[n] += 1
-                if any(
-                    self.base_side[j][n] + need[n] > comp.side_limits[j][n].limit
-                    for n in range(len(need))
-                ):
+                need = comp.entry_need(
+                    members, position, self.base_count, self.base_side, self.excluded
+                )
+                if need is None:
                     continue
                 col = m.add_col(0, 1, True)
                 self.x[e, j] = col
