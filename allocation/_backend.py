@@ -112,6 +112,42 @@ class HighsBackend:
             flat_value,
         )
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """Columns and rows, for ``truncate``."""
+        return self._n, self._h.getNumRow()
+
+    def add_cols(self, lo: list[float], hi: list[float], integer: list[bool]) -> list[int]:
+        """New columns (cost 0) after the existing ones; their indices."""
+        count = len(lo)
+        self._h.addCols(
+            count,
+            np.zeros(count),
+            np.array(lo, dtype=np.float64),
+            np.array(hi, dtype=np.float64),
+            0,
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.float64),
+        )
+        cols = list(range(self._n, self._n + count))
+        self._n += count
+        chosen = [c for c, flag in zip(cols, integer) if flag]
+        if chosen:
+            self._h.changeColsIntegrality(
+                len(chosen), np.array(chosen, dtype=np.int32), np.ones(len(chosen), dtype=np.uint8)
+            )
+        return cols
+
+    def truncate(self, n_cols: int, n_rows: int) -> None:
+        """Drop the columns and rows added after ``size`` was (n_cols, n_rows)."""
+        rows = self._h.getNumRow()
+        if rows > n_rows:
+            self._h.deleteRows(rows - n_rows, np.arange(n_rows, rows, dtype=np.int32))
+        if self._n > n_cols:
+            self._h.deleteCols(self._n - n_cols, np.arange(n_cols, self._n, dtype=np.int32))
+            self._n = n_cols
+
     def set_bounds(self, cols: list[int], lo: list[float], hi: list[float]) -> None:
         if cols:
             self._h.changeColsBounds(
@@ -166,6 +202,22 @@ class CbcBackend:
         self._extra: list[tuple[list[int], list[float], float, float]] = []
         self._lo = list(model.col_lo)
         self._hi = list(model.col_hi)
+        self._int = list(model.col_int)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return len(self._lo), len(self._extra)
+
+    def add_cols(self, lo, hi, integer) -> list[int]:
+        start = len(self._lo)
+        self._lo.extend(lo)
+        self._hi.extend(hi)
+        self._int.extend(integer)
+        return list(range(start, len(self._lo)))
+
+    def truncate(self, n_cols: int, n_rows: int) -> None:
+        del self._lo[n_cols:], self._hi[n_cols:], self._int[n_cols:]
+        del self._extra[n_rows:]
 
     def add_rows(self, indices, values, lo, hi) -> None:
         for idx, vals, l, u in zip(indices, values, lo, hi):
@@ -186,9 +238,9 @@ class CbcBackend:
                 f"c{c}",
                 lowBound=None if self._lo[c] == -INF else self._lo[c],
                 upBound=None if self._hi[c] == INF else self._hi[c],
-                cat=pulp.LpInteger if m.col_int[c] else pulp.LpContinuous,
+                cat=pulp.LpInteger if self._int[c] else pulp.LpContinuous,
             )
-            for c in range(m.n_cols)
+            for c in range(len(self._lo))
         ]
         prob.setObjective(pulp.LpAffineExpression([(xs[c], v) for c, v in objective.items()]))
         rows = list(zip(m.row_index, m.row_value, m.row_lo, m.row_hi)) + self._extra
@@ -203,7 +255,7 @@ class CbcBackend:
                 prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}u", hi))
         if start is not None:
             for c, v in enumerate(start):
-                xs[c].setInitialValue(round(v) if m.col_int[c] else v)
+                xs[c].setInitialValue(round(v) if self._int[c] else v)
         solver = pulp.PULP_CBC_CMD(
             msg=False, timeLimit=time_limit, warmStart=start is not None, gapRel=0, threads=1
         )

@@ -2,13 +2,15 @@
 
     python benchmarks/allocation.py [--sizes 1000,10000,50000,100000] [--seed 1]
                                     [--time-limit S] [--ties maximize_placed]
+                                    [--sibling-rate 0.15] [--together-share 0.5]
 
 Each size runs in its own process (so that peak memory is that run's alone) and prints:
 children placed by the engine, by deferred acceptance with one lottery, the upper bound that
 ignores fairness (most children placeable under every limit, "together" units whole), the
 engine's own proven bound and gap, seconds, peak memory, and the validator's verdict.
 Cities come from ``allocation.generate.generate_city`` (clubs of ~40, capacity about 85 % of
-demand, 1-5 choices near home, frequent ties, ~5 % needing support, 15 % in sibling units).
+demand, 1-5 choices near home, frequent ties, ~5 % needing support, 15 % in sibling units,
+half of the units in "together" mode).
 """
 
 from __future__ import annotations
@@ -68,13 +70,18 @@ def upper_bound_ignoring_fairness(problem, time_limit: float) -> tuple[int, bool
     return len(comp.child_ids), False
 
 
-def run_one(children: int, seed: int, time_limit: float, ties: str, sibling_rate: float) -> dict:
+def run_one(
+    children: int, seed: int, time_limit: float, ties: str, sibling_rate: float,
+    together_share: float = 0.5,
+) -> dict:
     from allocation.generate import generate_city
     from allocation.solver import solve
     from allocation.validate import validate
 
     started = time.perf_counter()
-    problem = generate_city(children, seed, ties=ties, sibling_rate=sibling_rate)
+    problem = generate_city(
+        children, seed, ties=ties, sibling_rate=sibling_rate, together_share=together_share
+    )
     generated = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -98,6 +105,7 @@ def run_one(children: int, seed: int, time_limit: float, ties: str, sibling_rate
         "seed": seed,
         "ties": ties,
         "sibling_rate": sibling_rate,
+        "together_share": together_share,
         "time_limit": time_limit,
         "generate_s": round(generated, 2),
         "placed": stats.placed,
@@ -132,13 +140,23 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--ties", default="maximize_placed")
     parser.add_argument("--sibling-rate", type=float, default=0.15)
+    parser.add_argument(
+        "--together-share", type=float, default=0.5,
+        help='share of sibling units in "together" mode (the rest "prefer"); 0 gives cities '
+        "where a fully fair outcome always exists",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON line per size")
     args = parser.parse_args(argv)
 
     if args.one is not None:
         print(
-            json.dumps(run_one(args.one, args.seed, args.time_limit, args.ties, args.sibling_rate))
+            json.dumps(
+                run_one(
+                    args.one, args.seed, args.time_limit, args.ties, args.sibling_rate,
+                    args.together_share,
+                )
+            )
         )
         return 0
 
@@ -148,7 +166,7 @@ def main(argv=None) -> int:
         command = [
             sys.executable, os.path.abspath(__file__), "--one", str(size), "--seed",
             str(args.seed), "--time-limit", str(limit), "--ties", args.ties,
-            "--sibling-rate", str(args.sibling_rate),
+            "--sibling-rate", str(args.sibling_rate), "--together-share", str(args.together_share),
         ]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:

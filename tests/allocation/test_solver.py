@@ -380,3 +380,53 @@ def test_a_short_budget_still_settles_envy_that_deferred_acceptance_left_avoidab
     assert fatal(p, result) == []
     assert result.stats.extra["envy_count"] < result.stats.extra["deferred_acceptance_envy"]
     assert result.stats.placed >= result.stats.extra["deferred_acceptance_placed"]
+
+
+@pytest.mark.parametrize(
+    "children,seed,together_share",
+    [(300, 1, 0.0), (300, 2, 0.0), (600, 1, 0.0), (600, 4, 0.0), (600, 1, 0.5)],
+)
+def test_the_lottery_probe_settles_children_in_fewer_solves_with_the_same_outcome(
+    monkeypatch, children, seed, together_share
+):
+    # Lottery order is exact either way: batch after batch, or with a probe before each batch
+    # that settles everyone up to the first child who can still do better. On these cities
+    # the probe finds such a child at least once (so its "first improver" path is taken).
+    from allocation.generate import generate_city
+
+    p = generate_city(children, seed, together_share=together_share, sibling_rate=0.1)
+    with_probe = solve(p)
+    monkeypatch.setattr("allocation.solver.LEX_PROBE", False)
+    batches_only = solve(p)
+
+    assert with_probe.assignments == batches_only.assignments
+    assert with_probe.stats.proven_optimal and batches_only.stats.proven_optimal
+    assert with_probe.stats.extra["lottery_order_proven"]
+    assert with_probe.stats.extra["solver_calls"] <= batches_only.stats.extra["solver_calls"]
+    assert fatal(p, with_probe) == []
+
+
+def test_without_together_units_a_fair_start_comes_before_placing_as_many_as_deferred_acceptance():
+    from allocation.solver import first_incumbent
+
+    unfair = ({1: 0, 2: 0, 3: 1}, [4])  # deferred acceptance: 3 placed, child 4 envious
+    fair_fewer = ({1: 0, 2: 1, 3: -1}, [])  # 2 placed, nobody envious
+    fair_as_many = ({1: 1, 2: 0, 3: 0}, [])
+
+    assert first_incumbent([unfair, fair_fewer], 3, has_units=False) == fair_fewer
+    assert first_incumbent([unfair, fair_fewer, fair_as_many], 3, has_units=False) == fair_as_many
+    # With "together" units envy is declared and allowed: never below deferred acceptance.
+    assert first_incumbent([unfair, fair_fewer], 3, has_units=True) == unfair
+    assert first_incumbent([unfair], 3, has_units=False) == unfair
+
+
+def test_cbc_gives_the_same_answer_as_highs_through_every_stage_of_a_generated_city():
+    # The lottery probe adds columns and rows for one solve and drops them: CBC (rebuilt for
+    # every solve) and HiGHS (changed in place) must both end where the other does.
+    from allocation.generate import generate_city
+
+    p = generate_city(300, 1, together_share=0.0, sibling_rate=0.1)
+    with_cbc = solve(p, solver="cbc")
+
+    assert with_cbc.assignments == solve(p).assignments
+    assert with_cbc.stats.proven_optimal
