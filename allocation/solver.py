@@ -46,15 +46,23 @@ LEX_WEIGHT_LIMIT = 10**6
 # better (see ``probe`` in ``solve_component``); everyone before her is settled at once. Off,
 # every batch is solved in turn (the same outcome; kept for the tests that compare the two).
 LEX_PROBE = True
+# "Most placed" and "most prefer units together" are one solve (weights placed * W +
+# together, W = prefer units + 1) when W times the component's children stays below this:
+# objective values stay exact integers far inside HiGHS's tolerances.
+FOLD_WEIGHT_LIMIT = 10**7
 # Problems with "together" units up to this many children get the exact fewest-envy model
 # (a big-M envy column on every child). Larger ones get the restricted model, in which a child
 # outside a unit may only be left envying a unit member ranked below her: the exact model did
 # not finish at 1,000 children in a minute, the restricted one does. A size, not a clock, so
 # results stay reproducible; stats report which one ran.
 EXACT_ENVY_LIMIT = 100
-# Building a component's model costs about this much per child (measured: ~0.65 ms at 10k and
-# 100k under load); with less time than that left, the model is not built at all.
-MODEL_SECONDS_PER_CHILD = 0.001
+# A component's model is built only when at least this much time per child is left: enough
+# to build it and give HiGHS a chance at its first stage. Measured on a quiet machine:
+# building and handing it over 0.13-0.19 ms per child (2k-11k children), a first stage
+# 0.5-0.85 ms per child (2k-5k). Lower, large models were built only for HiGHS to spend
+# the rest without finishing a root (100k: 21k children, 20 s for a 14.6 s limit); at 1 ms
+# the 10k city without "together" units missed its model when compiling ran slow.
+MODEL_SECONDS_PER_CHILD = 0.0008
 # Explanations and waitlists come after the last stage and cannot be skipped, so time for them
 # is held back from the stages: this much per child, or this many times what compiling took
 # (compiling walks the same data; measured ratio 1.5-2.6 from 1.5k to 100k children), whichever
@@ -559,15 +567,30 @@ class _Engine:
         if not envious and no_prefer and all(incumbent[i] == comp.prefs[i][0] for i in children):
             return _ComponentOutcome(incumbent, [], placed, True, True)
 
+        warm = component_deadline is not None and len(children) > START_MIN_CHILDREN
+        # Under a budget, a large component's placement bound is taken first: it costs about
+        # 1 % of the stages' time (0.05 s at 10k, about a second at 100k); taken after an
+        # unproven "most placed" stage it found the clock run out when HiGHS had overshot its
+        # limit (50k: the bound fell back to the seat count, gap 4.6 % not 2.4 %), and taken
+        # after a model that could not be finished in time, likewise.
+        early_bound = None
+        if warm and self.maximize:
+            early_bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
+
+        def without_model() -> _ComponentOutcome:
+            bound = early_bound
+            if bound is None:
+                bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
+            return _ComponentOutcome(
+                incumbent, envious, max(placed, min(trivial_bound, bound)), False, False
+            )
+
         if (
             component_deadline is not None
             and component_deadline - time.perf_counter() < MODEL_SECONDS_PER_CHILD * len(children)
         ):
             # Not even the model could be built in the time left: keep the checked start.
-            bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
-            return _ComponentOutcome(
-                incumbent, envious, max(placed, min(trivial_bound, bound)), False, False
-            )
+            return without_model()
 
         try:
             model = ComponentModel(
@@ -578,20 +601,9 @@ class _Engine:
                 raise OutOfTime
             backend = make_backend(self.solver, model.model)
         except OutOfTime:
-            bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
-            return _ComponentOutcome(
-                incumbent, envious, max(placed, min(trivial_bound, bound)), False, False
-            )
-        warm = component_deadline is not None and len(children) > START_MIN_CHILDREN
+            return without_model()
         solves = 0
         proven = True
-        # Under a budget, a large component's placement bound is taken before the stages: it
-        # costs about 1 % of their time (0.05 s at 10k, under a second at 100k), and taken
-        # after an unproven "most placed" stage it found the clock run out when HiGHS had
-        # overshot its limit (50k: the bound fell back to the seat count, gap 4.6 % not 2.4 %).
-        early_bound = None
-        if warm and self.maximize:
-            early_bound = self.placement_bound(clubs, children, fixed_at, component_deadline)
 
         def attempt(objective, maximize, share=1.0):
             nonlocal solves
@@ -650,21 +662,44 @@ class _Engine:
             backend.add_rows([envy_cols], [[1.0] * len(envy_cols)], [-INF], [envy_cap])
 
         _log_stage("envy", envious, incumbent, solves)
-        # Stage 2: most children placed.
+        # Stage 2: most children placed; with "prefer" units, most of them together next in
+        # the same solve when exact integer weights stay small (placed * W + together, W
+        # above any together count): one solve instead of two (10k without "together" units:
+        # 1.4 s instead of 1.9 + 1.4 s).
         bound = trivial_bound
+        weight = len(model.prefer_here) + 1
+        folded = bool(model.together_cols) and weight * len(children) <= FOLD_WEIGHT_LIMIT
+        together_settled = False
         if self.maximize:
             placed = _placed(incumbent)
-            if placed < trivial_bound:
-                found, result = attempt(model.placed_objective(), True, 0.7)
-                if found is not None and len(found[1]) <= envy_cap and _placed(found[0]) >= placed:
+            if placed < trivial_bound or folded:
+                objective = model.placed_objective()
+                if folded:
+                    objective = {c: weight * v for c, v in objective.items()}
+                    objective.update(model.together_objective())
+                # Folded, this solve is stage 3's too: it gets that stage's time as well.
+                found, result = attempt(objective, True, 0.85 if folded else 0.7)
+                accepted = (
+                    found is not None
+                    and len(found[1]) <= envy_cap
+                    and _placed(found[0]) >= placed
+                    and (
+                        _placed(found[0]) > placed
+                        or _together(model, found[0]) >= _together(model, incumbent)
+                    )
+                )
+                if accepted:
                     incumbent, envious = found
                 placed = _placed(incumbent)
                 if result is not None and result.status == OPTIMAL and found is not None:
                     bound = placed
+                    together_settled = folded and accepted
                 else:
                     proven = False
                     if result is not None and result.bound is not None:
-                        bound = min(bound, math.floor(result.bound + 1e-6))
+                        # Folded: placed * W <= placed * W + together <= the dual bound.
+                        scale = weight if folded else 1
+                        bound = min(bound, math.floor(result.bound / scale + 1e-6))
                     if early_bound is None:
                         early_bound = self.placement_bound(
                             clubs, children, fixed_at, component_deadline
@@ -681,7 +716,11 @@ class _Engine:
 
         _log_stage("placed", envious, incumbent, solves)
         # Stage 3: most "prefer" units together.
-        if model.together_cols:
+        if model.together_cols and together_settled:
+            together = _together(model, incumbent)
+            cols = model.together_cols
+            backend.add_rows([cols], [[1.0] * len(cols)], [together], [INF])
+        elif model.together_cols:
             together = _together(model, incumbent)
             found, result = attempt(model.together_objective(), True, 0.5)
             if (

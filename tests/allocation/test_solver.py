@@ -430,3 +430,18 @@ def test_cbc_gives_the_same_answer_as_highs_through_every_stage_of_a_generated_c
 
     assert with_cbc.assignments == solve(p).assignments
     assert with_cbc.stats.proven_optimal
+
+
+@pytest.mark.parametrize("children,seed", [(300, 1), (600, 4), (800, 2)])
+def test_most_placed_and_prefer_units_in_one_solve_give_the_same_outcome_as_two(
+    monkeypatch, children, seed
+):
+    from allocation.generate import generate_city
+
+    p = generate_city(children, seed, together_share=0.0, sibling_rate=0.3)
+    folded = solve(p)
+    monkeypatch.setattr("allocation.solver.FOLD_WEIGHT_LIMIT", 0)
+    separate = solve(p)
+
+    assert folded.assignments == separate.assignments
+    assert folded.stats.proven_optimal and separate.stats.proven_optimal
