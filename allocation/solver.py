@@ -42,9 +42,10 @@ LEX_SOLVE_BUDGET = 3000
 # Batch weights stay below this, so every objective value is an exact integer in a double and
 # far inside HiGHS's tolerances.
 LEX_WEIGHT_LIMIT = 10**6
-# Before each lottery-order batch, one "probe" MIP finds the earliest child who can still do
-# better (see ``probe`` in ``solve_component``); everyone before her is settled at once. Off,
-# every batch is solved in turn (the same outcome; kept for the tests that compare the two).
+# Lottery order by "probes": one MIP finds the earliest child who can still do better and
+# the best club she can then have (see ``probe`` in ``solve_component``); she and everyone
+# before her are settled at once. Off, batches of a few children are solved in turn (the
+# same outcome; kept for the tests that compare the two).
 LEX_PROBE = True
 # "Most placed" and "most prefer units together" are one solve (weights placed * W +
 # together, W = prefer units + 1) when W times the component's children stays below this:
@@ -766,10 +767,14 @@ class _Engine:
             <= 1 - D_s`` when she is unplaced); s does better when ``d_s`` > 0 (``sum of x at
             clubs she prefers >= d_s``). With x integer at most one d is positive (the one
             after would need the one before to keep her club and do better at once), so d
-            needs no integrality. Maximising ``sum (n - s) d_s`` finds the earliest first
-            improver; the incumbent (every d = 0) is a feasible start. Returns ("none", None,
-            None) when no one can do better (all of them keep their clubs in the lottery
-            optimum), ("first", position, found) with a checked, lottery-better outcome, or
+            needs no integrality. ``g_s`` (at most her move up her list, and at most
+            ``reach_s * d_s``) counts the first improver's move. Maximising
+            ``sum (n - s) * step * d_s + sum g_s`` (``step`` above any g) finds the earliest
+            first improver and the best club she can have while those before her keep theirs:
+            her club in the lottery optimum. The incumbent (every d = 0) is a feasible start.
+            Returns ("none", None, None) when no one can do better (all of them keep their
+            clubs in the lottery optimum), ("first", position, found) with a checked,
+            lottery-better outcome whose first improver has her lottery-optimal club, or
             ("unknown", None, found-or-None) when the solve stopped unproven."""
             sequence = []
             seen: set[int] = set()
@@ -785,6 +790,13 @@ class _Engine:
             n = len(sequence)
             d_cols = backend.add_cols([0.0] * n, [1.0] * n, [False] * n)
             after = backend.add_cols([0.0] * n, [1.0] * n, [False] * n)
+            # g_s: how many places up her list s moves, counted only for the first improver.
+            reach = [
+                len(comp.prefs[i]) if incumbent[i] == UNPLACED else comp.prefs[i].index(incumbent[i])
+                for _, _, i in sequence
+            ]
+            gain_cols = backend.add_cols([0.0] * n, [float(r) for r in reach], [False] * n)
+            step = float(max(reach, default=0) + 1)
             rows, coefs, lows, highs = [], [], [], []
             objective = {}
             for s, (p, e, i) in enumerate(sequence):
@@ -816,9 +828,24 @@ class _Engine:
                     coefs.append([1.0] * len(better_cols) + [-1.0])
                     lows.append(0.0)
                     highs.append(INF)
-                    objective[d_cols[s]] = float(n - s)
+                    objective[d_cols[s]] = float(n - s) * step
+                    # g_s <= her move up the list, and g_s <= reach * d_s.
+                    gains = [
+                        (model.x[e, j], float(reach[s] - position))
+                        for position, j in enumerate(better)
+                        if (e, j) in model.x
+                    ]
+                    rows.append([gain_cols[s]] + [c for c, _ in gains])
+                    coefs.append([1.0] + [-g for _, g in gains])
+                    lows.append(-INF)
+                    highs.append(0.0)
+                    rows.append([gain_cols[s], d_cols[s]])
+                    coefs.append([1.0, -float(reach[s])])
+                    lows.append(-INF)
+                    highs.append(0.0)
+                    objective[gain_cols[s]] = 1.0
                 else:
-                    backend.set_bounds([d_cols[s]], [0.0], [0.0])
+                    backend.set_bounds([d_cols[s], gain_cols[s]], [0.0, 0.0], [0.0, 0.0])
             backend.add_rows(rows, coefs, lows, highs)
             self.lex_budget -= 1
             try:
@@ -873,18 +900,21 @@ class _Engine:
                         # Lottery-better (the first child who differs does better), checked.
                         incumbent, envious = found
                     break
-                # Everyone before the first improver (or everyone, if none) keeps her club.
-                stop = len(order) if verdict == "none" else first
-                for p in range(index, stop):
+                # Everyone before the first improver (or everyone, if none) keeps her club;
+                # the first improver has hers in the found outcome.
+                if verdict == "none":
+                    for p in range(index, len(order)):
+                        k = order[p]
+                        if model.entry_of[k] not in settled:
+                            settle(model.entry_of[k], incumbent[k])
+                    break
+                incumbent, envious = found
+                for p in range(index, first + 1):
                     k = order[p]
                     if model.entry_of[k] not in settled:
                         settle(model.entry_of[k], incumbent[k])
-                if verdict == "none":
-                    break
-                incumbent, envious = found
-                index = first
-                i = order[index]
-                e = model.entry_of[i]
+                index = first + 1
+                continue
             batch, product = [], 1
             for k in order[index:]:
                 ek = model.entry_of[k]

@@ -445,3 +445,27 @@ def test_most_placed_and_prefer_units_in_one_solve_give_the_same_outcome_as_two(
 
     assert folded.assignments == separate.assignments
     assert folded.stats.proven_optimal and separate.stats.proven_optimal
+
+
+def test_the_first_child_who_can_do_better_gets_the_best_club_she_can_have():
+    # Found by random search: the lottery probe must give its first improver her best club
+    # (a probe that only asked whether someone can do better settles her one club too low
+    # here; checked by setting the weight of her move to 0).
+    from allocation.bruteforce import solve_exhaustively
+
+    p = problem(
+        [club("A", 2), club("B", 1), club("C", 1)],
+        [
+            child("K0", 20, ["C", "B"], club_points={"B": 1}),
+            child("K1", 20, ["C", "B", "A"]),
+            child("K2", 20, ["A", "C"], club_points={"C": 1}),
+            child("K3", 20, ["B", "A"], club_points={"A": 1, "C": 1}),
+            child("K4", 20, ["C", "B", "A"]),
+        ],
+        seed=504,
+    )
+
+    result = solve(p)
+
+    assert dict(result.assignments) == dict(solve_exhaustively(p).best)
+    assert result.stats.proven_optimal
