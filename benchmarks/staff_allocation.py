@@ -103,8 +103,14 @@ def main() -> int:
                 break
             time.sleep(1.0)
     finally:
+        # The worker finishes the task it is running before it stops (after the run it may
+        # still be computing follow-up work for the results page); the figures are printed.
         worker.terminate()
-        worker.wait(timeout=30)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
     return 0
 
 
