@@ -58,7 +58,7 @@ class Reduction:
         g = self.guarantee.get(i)
         return range(len(comp.prefs[i]) if g is None else g)
 
-    def rows_hold(self, comp: Compiled, i: int, j: int, unit_clubs: set[int]) -> bool:
+    def rows_hold(self, i: int, j: int, unit_clubs: set[int]) -> bool:
         """True when child i's rows at club j hold by themselves (so j need not be in her
         component): j is dominated for her and no unit member applied there."""
         return (i, j) in self.dominated and j not in unit_clubs
@@ -70,7 +70,7 @@ class Reduction:
             j
             for position, j in enumerate(comp.prefs[i])
             if (i, j) not in self.excluded
-            or (position in rows and not self.rows_hold(comp, i, j, unit_clubs))
+            or (position in rows and not self.rows_hold(i, j, unit_clubs))
         ]
 
 

@@ -203,7 +203,7 @@ class ComponentModel:
                 col = self.x.get((e, j))
                 if col is not None:
                     at_or_above[col] = 1.0
-                if reduction.rows_hold(comp, i, j, applied_by_units):
+                if reduction.rows_hold(i, j, applied_by_units):
                     continue
                 level = comp.levels[i][position]
                 limit_set = comp.limit_sets[i][position]

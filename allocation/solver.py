@@ -760,6 +760,23 @@ class _Engine:
                     hi.append(1.0 if club == j else 0.0)
             backend.set_bounds(cols, lo, hi)
 
+        def settle_through(start: int, stop: int) -> None:
+            """Settle every entry of ``order[start:stop]`` at its incumbent club."""
+            for p in range(start, stop):
+                k = order[p]
+                if model.entry_of[k] not in settled:
+                    settle(model.entry_of[k], incumbent[k])
+
+        def keeps_stages(found: tuple) -> bool:
+            """``found`` keeps what the earlier stages and the settled children hold."""
+            outcome, found_envious = found
+            return (
+                len(found_envious) <= envy_cap
+                and _placed(outcome) >= placed
+                and _together(model, outcome) >= together
+                and all(outcome[k] == incumbent[k] for k in children if model.entry_of[k] in settled)
+            )
+
         def probe(start: int) -> tuple[str, int | None, tuple | None]:
             """One MIP for the earliest child, from ``order[start]`` on, who can do better
             while everyone before her keeps her club (and settled children theirs).
@@ -855,12 +872,7 @@ class _Engine:
                 found, result = attempt(objective, True)
             finally:
                 backend.truncate(*size)
-            if found is None or not (
-                len(found[1]) <= envy_cap
-                and _placed(found[0]) >= placed
-                and _together(model, found[0]) >= together
-                and all(found[0][k] == incumbent[k] for k in children if model.entry_of[k] in settled)
-            ):
+            if found is None or not keeps_stages(found):
                 return "unknown", None, None
             first = None
             for p, e, i in sequence:
@@ -906,16 +918,10 @@ class _Engine:
                 # Everyone before the first improver (or everyone, if none) keeps her club;
                 # the first improver has hers in the found outcome.
                 if verdict == "none":
-                    for p in range(index, len(order)):
-                        k = order[p]
-                        if model.entry_of[k] not in settled:
-                            settle(model.entry_of[k], incumbent[k])
+                    settle_through(index, len(order))
                     break
                 incumbent, envious = found
-                for p in range(index, first + 1):
-                    k = order[p]
-                    if model.entry_of[k] not in settled:
-                        settle(model.entry_of[k], incumbent[k])
+                settle_through(index, first + 1)
                 index = first + 1
                 continue
             batch, product = [], 1
@@ -937,27 +943,15 @@ class _Engine:
             self.lex_budget -= 1
             before = _lex_value(model, batch, incumbent)
             found, result = attempt(objective, True)
+            usable = found is not None and keeps_stages(found)
             accepted = (
-                found is not None
+                usable
                 and result.status == OPTIMAL
-                and len(found[1]) <= envy_cap
-                and _placed(found[0]) >= placed
-                and _together(model, found[0]) >= together
-                and all(found[0][k] == incumbent[k] for k in children if model.entry_of[k] in settled)
                 and _lex_value(model, batch, found[0]) >= before
             )
             if not accepted:
                 lex_proven = False
-                if (
-                    found is not None
-                    and len(found[1]) <= envy_cap
-                    and _placed(found[0]) >= placed
-                    and _together(model, found[0]) >= together
-                    and all(
-                        found[0][k] == incumbent[k] for k in children if model.entry_of[k] in settled
-                    )
-                    and _lex_value(model, batch, found[0]) > before
-                ):
+                if usable and _lex_value(model, batch, found[0]) > before:
                     # Out of time with a better, unproven answer: earlier children in lottery
                     # order do better and settled ones are unchanged, so it is better in
                     # lottery order as a whole; keep it.

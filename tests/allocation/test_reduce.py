@@ -31,7 +31,7 @@ def skipped_rows(comp, reduction):
     for i, prefs in enumerate(comp.prefs):
         rows = reduction.row_positions(comp, i)
         for position, j in enumerate(prefs):
-            if position not in rows or reduction.rows_hold(comp, i, j, applied_by_units):
+            if position not in rows or reduction.rows_hold(i, j, applied_by_units):
                 skip.add((i, j))
     return skip
 
