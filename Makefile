@@ -41,7 +41,7 @@ demo: $(STAMP) messages
 
 run: demo
 	@echo "Starting the web server on http://$(HOST):$(PORT)/ and the background worker (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' & \
 	  $(DEV_ENV) $(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
 	  wait
