@@ -47,6 +47,15 @@ LEX_WEIGHT_LIMIT = 10**6
 # before her are settled at once. Off, batches of a few children are solved in turn (the
 # same outcome; kept for the tests that compare the two).
 LEX_PROBE = True
+# The "lottery tail": a term below 0.5 in total added to the integer objectives of the
+# most-placed, "prefer" and probe solves, worth each child's rank score times
+# exp(-position / (TAIL_DECAY * children)) in lottery order. HiGHS stops at an absolute gap
+# of 0.5, so the integer part is still proven exactly (the tail cannot make up a unit), while
+# among equal optima the solution it returns leans towards the lottery optimum: fewer probes
+# (10k without "together" units, seeds 1-5: 1-2 first improvers instead of 8-11; seed 1
+# 5.8 s became 3.4 s, seed 2 9.9 s 3.8 s).
+TAIL_DECAY = 0.1
+TAIL_TOTAL = 0.4
 # "Most placed" and "most prefer units together" are one solve (weights placed * W +
 # together, W = prefer units + 1) when W times the component's children stays below this:
 # objective values stay exact integers far inside HiGHS's tolerances.
@@ -668,6 +677,8 @@ class _Engine:
         # above any together count): one solve instead of two (10k without "together" units:
         # 1.4 s instead of 1.9 + 1.4 s).
         bound = trivial_bound
+        order = sorted(children, key=lambda i: comp.lottery[i])
+        tail = _lottery_tail(model, order)
         weight = len(model.prefer_here) + 1
         folded = bool(model.together_cols) and weight * len(children) <= FOLD_WEIGHT_LIMIT
         together_settled = False
@@ -682,7 +693,7 @@ class _Engine:
                     objective = {c: weight * v for c, v in objective.items()}
                     objective.update(model.together_objective())
                 # Folded, this solve is stage 3's too: it gets that stage's time as well.
-                found, result = attempt(objective, True, 0.85 if folded else 0.7)
+                found, result = attempt(_with_tail(objective, tail), True, 0.85 if folded else 0.7)
                 accepted = (
                     found is not None
                     and len(found[1]) <= envy_cap
@@ -726,7 +737,7 @@ class _Engine:
             backend.add_rows([cols], [[1.0] * len(cols)], [together], [INF])
         elif model.together_cols:
             together = _together(model, incumbent)
-            found, result = attempt(model.together_objective(), True, 0.5)
+            found, result = attempt(_with_tail(model.together_objective(), tail), True, 0.5)
             if (
                 found is not None
                 and len(found[1]) <= envy_cap
@@ -745,7 +756,6 @@ class _Engine:
         _log_stage("together", envious, incumbent, solves)
         # Stage 4: lottery order, exactly, batch by batch.
         lex_proven = True
-        order = sorted(children, key=lambda i: comp.lottery[i])
         settled: set[int] = set()
 
         def settle(e: int, j: int) -> None:
@@ -869,7 +879,10 @@ class _Engine:
             backend.add_rows(rows, coefs, lows, highs)
             self.lex_budget -= 1
             try:
-                found, result = attempt(objective, True)
+                # The tail of the children after ``start`` steers the answer towards their
+                # lottery optimum too (TAIL_DECAY); the integer part stays exact.
+                tail = _lottery_tail(model, [i for _, _, i in sequence])
+                found, result = attempt(_with_tail(objective, tail), True)
             finally:
                 backend.truncate(*size)
             if found is None or not keeps_stages(found):
@@ -888,6 +901,7 @@ class _Engine:
             if not better_found:
                 return "unknown", None, None
             if result.status == OPTIMAL:
+                log.debug("probe from %d: first improver at %d of %d", start, first[0], len(order))
                 return "first", first[0], found
             return "unknown", None, found
 
@@ -1019,3 +1033,28 @@ def _lex_value(model: ComponentModel, batch: list[int], outcome: dict[int, int])
     return tuple(
         0 if outcome[k] == UNPLACED else len(prefs[k]) - prefs[k].index(outcome[k]) for k in batch
     )
+
+
+def _lottery_tail(model: ComponentModel, children: list[int]) -> dict[int, float]:
+    """Rank scores of ``children`` (in lottery order) weighted by exp(-position / (TAIL_DECAY
+    * len)), scaled to at most TAIL_TOTAL in total: see TAIL_DECAY."""
+    tail: dict[int, float] = {}
+    total = 0.0
+    scale = TAIL_DECAY * max(1, len(children))
+    for position, i in enumerate(children):
+        weight = math.exp(-position / scale)
+        for col, score in model.score_terms(i).items():
+            tail[col] = tail.get(col, 0.0) + weight * score
+        total += weight * len(model.comp.prefs[i])
+    if total > 0:
+        for col in tail:
+            tail[col] *= TAIL_TOTAL / total
+    return tail
+
+
+def _with_tail(objective: dict[int, float], tail: dict[int, float]) -> dict[int, float]:
+    merged = dict(objective)
+    for col, value in tail.items():
+        merged[col] = merged.get(col, 0.0) + value
+    return merged
+

@@ -44,3 +44,69 @@ def test_an_added_integer_column_is_integer(name):
     result = backend.solve({y: 1.0}, True, None, None)
     assert result.status == OPTIMAL
     assert result.values[y] == pytest.approx(2.0)
+
+
+def stale_when_started(backend, always=False):
+    """Make HiGHS behave as 1.16 once did: given a start, it reports its optimum but hands
+    back the start's values (x0 alone, worth 1, where 2 is optimal)."""
+    state = {"started": False, "runs": 0}
+
+    class Stale:
+        def __init__(self, real):
+            self._real = real
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+        def clearSolver(self):
+            state["started"] = False
+            state["runs"] += 1
+            return self._real.clearSolver()
+
+        def setSolution(self, solution):
+            state["started"] = True
+            return self._real.setSolution(solution)
+
+        def getSolution(self):
+            solution = self._real.getSolution()
+            if state["started"] or always:
+                solution.col_value = [1.0, 0.0, 0.0]
+            return solution
+
+    backend._h = Stale(backend._h)
+    return state
+
+
+def test_an_optimum_reported_but_not_returned_is_solved_again_without_the_start():
+    backend = make_backend("highs", knapsack())
+    state = stale_when_started(backend)
+
+    result = backend.solve({0: 1.0, 1: 1.0, 2: 1.0}, True, None, [1.0, 0.0, 0.0])
+
+    assert state["runs"] == 2
+    assert result.status == OPTIMAL
+    assert [round(v) for v in result.values] == [1, 0, 1]
+
+
+def test_an_optimum_never_returned_is_not_called_proven():
+    from allocation._backend import FEASIBLE
+
+    backend = make_backend("highs", knapsack())
+    stale_when_started(backend, always=True)
+
+    result = backend.solve({0: 1.0, 1: 1.0, 2: 1.0}, True, None, [1.0, 0.0, 0.0])
+
+    # The values are kept (the engine checks them like any other), the proof is not.
+    assert result.status == FEASIBLE
+    assert [round(v) for v in result.values] == [1, 0, 0]
+    assert result.bound == pytest.approx(2.0)
+
+
+def test_without_a_start_a_consistent_answer_is_solved_once():
+    backend = make_backend("highs", knapsack())
+    state = stale_when_started(backend)
+
+    result = backend.solve({0: 1.0, 1: 1.0, 2: 1.0}, True, None, None)
+
+    assert state["runs"] == 1
+    assert result.status == OPTIMAL
