@@ -7,6 +7,7 @@ answer is handed back as values only: the caller checks them in plain Python bef
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 # Objectives are integers, plus at most a lottery tail below 0.5 (solver.TAIL_DECAY): a gap
 # of 0.5 proves the integer part exactly.
 MIP_ABS_GAP = 0.5
+log = logging.getLogger(__name__)
 INF = math.inf
 
 OPTIMAL = "optimal"
@@ -173,6 +175,11 @@ class HighsBackend:
         h.changeObjectiveSense(sense)
         began = time.perf_counter()
         outcome, mismatch = self._run(costs, maximize, time_limit, start)
+        if mismatch:
+            log.debug(
+                "HiGHS reported %s (dual bound %s) for a solution it did not return",
+                outcome.status, outcome.bound,
+            )
         if mismatch and start is not None:
             # HiGHS 1.16, given a starting solution, sometimes reports an optimum it does not
             # return (10k city without "together" units, seed 5: objective 371,498 reported,
