@@ -182,6 +182,7 @@ class ComponentModel:
             for i in children:
                 unit_member = comp.together_unit[i] >= 0
                 self.env[i] = m.add_col(0, 1, unit_member or exact_envy)
+            self._unit_claim_rows(contributions, fixed_levels, fixed_type_levels)
 
         type_sets: dict[int, set[tuple]] = {j: set(fixed_type_levels[j]) for j in clubs}
         for key in self.suffix:
@@ -279,6 +280,62 @@ class ComponentModel:
                     m.add_row({t: 1.0, c: -1.0}, -INF, 0)
                 self.together_cols.append(t)
                 self.together_info.append((t, cols))
+
+    def _unit_claim_rows(self, contributions, fixed_levels, fixed_type_levels) -> None:
+        """``env_a + sum of x[U, j'] over clubs j' at or above j >= 1`` for a "together" unit
+        member a at a club j where fewer than ``cap_j`` children other than her unit's could
+        be there at or above her priority, and none of her side limits there could fill up
+        without her unit: wherever the unit ends below j, j has room for her or holds a
+        child ranked below her whose place she could take, so she is envious. Implied by her
+        big-M rows once x is integer; in the LP relaxation those rows are almost free, these
+        are not."""
+        comp, m = self.comp, self.model
+        count_at: dict[int, list[int]] = {}
+        for j, items in contributions.items():
+            count_at[j] = sorted(level for _, level, _, _ in items)
+        for e, members in enumerate(self.entries):
+            if len(members) < 2:
+                continue
+            prefs = comp.prefs[members[0]]
+            for i in members:
+                env = self.env.get(i)
+                if env is None:
+                    continue
+                above: list[int] = []
+                for position, j in enumerate(prefs):
+                    col = self.x.get((e, j))
+                    if j in self.prefix:
+                        level = comp.levels[i][position]
+                        # Children who could be at j ranked at or above her: fixed ones, and
+                        # columns of others (her own unit's columns counted per member).
+                        others = bisect_right(fixed_levels[j], level) + bisect_right(
+                            count_at[j], level
+                        )
+                        if col is not None:
+                            others -= sum(1 for k in members if comp.levels[k][position] <= level)
+                        if others < comp.capacity[j] and self._limits_never_full(
+                            i, position, j, members, contributions, fixed_type_levels
+                        ):
+                            terms = {c: 1.0 for c in above}
+                            if col is not None:
+                                terms[col] = 1.0
+                            terms[env] = 1.0
+                            m.add_row(terms, 1, INF)
+                    if col is not None:
+                        above.append(col)
+
+    def _limits_never_full(self, i, position, j, members, contributions, fixed_type_levels):
+        """No side limit of child i at j can fill up without her unit's members."""
+        comp = self.comp
+        for n in comp.limit_sets[i][position]:
+            fixed = sum(len(v) for t, v in fixed_type_levels[j].items() if n in t)
+            others = sum(1 for _, _, limit_set, _ in contributions[j] if n in limit_set)
+            own = sum(1 for k in members if n in comp.limit_sets[k][position])
+            if (self.entry_of[members[0]], j) in self.x:
+                others -= own
+            if fixed + others >= comp.side_limits[j][n].limit:
+                return False
+        return True
 
     def _chain(self, items: list[tuple[int, int]], prefix: bool) -> tuple[list[int], list[int]]:
         """Running sums of x over priority levels: from the best level down (prefix) or from

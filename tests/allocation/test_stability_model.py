@@ -1,0 +1,99 @@
+"""The stability model admits every outcome, with its envious children marked.
+
+Under the exact envy model (every child has an envy column) any outcome that keeps the limits
+and the "together" units, encoded with the children who have justified envy in it, must
+satisfy every row of the model: a row it breaks would cut off an outcome the rules allow
+(the "fewest envious" and later stages could then miss their optimum). This holds the model's
+rows, the unit claim rows included, to the plain-Python definition of envy in ``_fair``.
+"""
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from test_properties import problems
+from test_reduce import assignments
+
+from allocation._compiled import compile_problem
+from allocation._fair import club_loads, envious_in
+from allocation._stability import ComponentModel
+from allocation.model import Child, Club, Policy, Problem, SiblingLink, SiblingMode, Ties
+
+
+def broken_rows(model: ComponentModel, values: list[float]) -> list[int]:
+    m = model.model
+    broken = []
+    for r, (index, coefs) in enumerate(zip(m.row_index, m.row_value)):
+        total = sum(values[c] * v for c, v in zip(index, coefs))
+        if total < m.row_lo[r] - 1e-9 or total > m.row_hi[r] + 1e-9:
+            broken.append(r)
+    return broken
+
+
+def whole_model(comp) -> ComponentModel:
+    return ComponentModel(
+        comp,
+        list(range(len(comp.club_ids))),
+        [i for i in range(len(comp.child_ids)) if comp.prefs[i]],
+        {},
+        with_envy=True,
+        exact_envy=True,
+    )
+
+
+def envious(comp, assign) -> set[int]:
+    loads = dict(enumerate(club_loads(comp, assign)))
+    outcome = {i: j for i, j in enumerate(assign) if comp.prefs[i]}
+    return set(envious_in(comp, loads, outcome))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, modes=(SiblingMode.TOGETHER,)))
+def test_every_outcome_with_its_envious_children_satisfies_every_row(p):
+    comp = compile_problem(p)
+    model = whole_model(comp)
+    for assign in assignments(p, comp):
+        outcome = {i: assign[i] for i in model.children}
+        values = model.encode(outcome, envious(comp, assign))
+        assert values is not None
+        assert broken_rows(model, values) == []
+
+
+def test_a_unit_member_sure_of_a_claim_is_envious_wherever_her_unit_ends_below():
+    # C has 2 places. The unit (A 20 points, B 10) wants only C; S (15) and T (12) too.
+    # Fewer than 2 children other than the unit rank at or above A, so wherever the unit
+    # ends below C, A has a claim on C: the model says so in one row, env_A + x[unit, C] >= 1.
+    def child(child_id, points, unit=False):
+        return Child(
+            id=child_id, grade=1, group=1, support=False, points=Decimal(points),
+            preferences=("C",), club_points={}, out_of_district=frozenset(), tiebreak=(),
+            siblings=SiblingLink("H1", SiblingMode.TOGETHER) if unit else None,
+        )
+
+    p = Problem(
+        (Club("C", 2),),
+        (child("A", 20, True), child("B", 10, True), child("S", 15), child("T", 12)),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
+    )
+    comp = compile_problem(p)
+    model = whole_model(comp)
+    a, c = comp.child_ids.index("A"), comp.club_ids.index("C")
+    unit_col = model.x[model.entry_of[a], c]
+    claim = {model.env[a]: 1.0, unit_col: 1.0}
+    rows = [
+        r for r, (index, coefs) in enumerate(zip(model.model.row_index, model.model.row_value))
+        if dict(zip(index, coefs)) == claim and model.model.row_lo[r] == 1
+    ]
+    assert len(rows) == 1
+    # B is ranked below S and T: no such row for her.
+    b = comp.child_ids.index("B")
+    assert not any(
+        model.env[b] in index and unit_col in index and len(index) == 2
+        for index in model.model.row_index
+    )
+
+    from allocation.solver import solve
+
+    result = solve(p)
+    assert result.assignments == {"A": None, "B": None, "S": "C", "T": "C"}
+    assert result.stats.extra["envy_children"] == ["A"]
