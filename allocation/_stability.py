@@ -221,15 +221,21 @@ class ComponentModel:
                         _add_term(terms, envy_col, big)
                     m.add_row(terms, rhs, INF)
                 if with_envy and not unit_member:
+                    # One row per unit column and set of limits her swap would need (members
+                    # of one unit ranked below her with the same limits give the same row).
+                    seen_rows: set[tuple[int, tuple[int, ...]]] = set()
                     for unit_col, unit_level, unit_set in self.units_at[j]:
                         if unit_level <= level or unit_col in at_or_above:
                             continue
+                        needed = tuple(n for n in limit_set if n not in unit_set)
+                        if (unit_col, needed) in seen_rows:
+                            continue
+                        seen_rows.add((unit_col, needed))
                         terms = {envy_col: 1.0, unit_col: -1.0}
                         for c in at_or_above:
                             _add_term(terms, c, 1.0)
-                        for n in limit_set:
-                            if n not in unit_set:
-                                _add_term(terms, self._f_col(j, n), 1.0)
+                        for n in needed:
+                            _add_term(terms, self._f_col(j, n), 1.0)
                         m.add_row(terms, 0, INF)
                 if not limit_set:
                     continue
