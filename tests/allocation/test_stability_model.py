@@ -10,6 +10,7 @@ rows, the unit claim rows included, to the plain-Python definition of envy in ``
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
+from test_bound import fair_enough
 from test_properties import problems
 from test_reduce import assignments
 
@@ -29,14 +30,14 @@ def broken_rows(model: ComponentModel, values: list[float]) -> list[int]:
     return broken
 
 
-def whole_model(comp) -> ComponentModel:
+def whole_model(comp, exact_envy=True) -> ComponentModel:
     return ComponentModel(
         comp,
         list(range(len(comp.club_ids))),
         [i for i in range(len(comp.child_ids)) if comp.prefs[i]],
         {},
         with_envy=True,
-        exact_envy=True,
+        exact_envy=exact_envy,
     )
 
 
@@ -56,6 +57,26 @@ def test_every_outcome_with_its_envious_children_satisfies_every_row(p):
         values = model.encode(outcome, envious(comp, assign))
         assert values is not None
         assert broken_rows(model, values) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, modes=(SiblingMode.TOGETHER,)))
+def test_under_the_restricted_model_every_fair_enough_outcome_satisfies_every_row(p):
+    # The restricted model (large problems) admits exactly the outcomes whose only envy is
+    # a unit member's, or a child's towards a unit member ranked below her: each of them,
+    # with its envious children marked, must satisfy every row, tight rows included.
+    comp = compile_problem(p)
+    model = whole_model(comp, exact_envy=False)
+    admitted = 0
+    for assign in assignments(p, comp):
+        if not fair_enough(comp, assign):
+            continue
+        admitted += 1
+        outcome = {i: assign[i] for i in model.children}
+        values = model.encode(outcome, envious(comp, assign))
+        assert values is not None
+        assert broken_rows(model, values) == []
+    assert admitted > 0  # leaving every unit out is always fair enough
 
 
 def test_a_unit_member_sure_of_a_claim_is_envious_wherever_her_unit_ends_below():
@@ -97,3 +118,32 @@ def test_a_unit_member_sure_of_a_claim_is_envious_wherever_her_unit_ends_below()
     result = solve(p)
     assert result.assignments == {"A": None, "B": None, "S": "C", "T": "C"}
     assert result.stats.extra["envy_children"] == ["A"]
+
+
+def test_the_restricted_model_admits_a_unit_kept_where_a_full_support_limit_blocks_the_swap():
+    # C: 3 places, 1 for a child needing support. T (support, 25) holds that place, the unit
+    # (A, B, 10 points each) the other two. S (support, 20) ranks above A and B but could
+    # only take a place of theirs through the support limit, which is full: no envy, and the
+    # model must admit the outcome (her tight rows need "support full" to let her be).
+    def child(child_id, points, support=False, unit=False):
+        return Child(
+            id=child_id, grade=1, group=1, support=support, points=Decimal(points),
+            preferences=("C",), club_points={}, out_of_district=frozenset(), tiebreak=(),
+            siblings=SiblingLink("H1", SiblingMode.TOGETHER) if unit else None,
+        )
+
+    p = Problem(
+        (Club("C", 3, support_limit=1),),
+        (child("A", 10, unit=True), child("B", 10, unit=True), child("S", 20, support=True),
+         child("T", 25, support=True)),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
+    )
+    comp = compile_problem(p)
+    c = comp.club_ids.index("C")
+    assign = [c if comp.child_ids[i] != "S" else -1 for i in range(len(comp.child_ids))]
+    assert fair_enough(comp, assign) and envious(comp, assign) == set()
+    for exact in (True, False):
+        model = whole_model(comp, exact_envy=exact)
+        values = model.encode({i: assign[i] for i in model.children}, set())
+        assert broken_rows(model, values) == []
