@@ -16,6 +16,7 @@ from test_reduce import assignments
 
 from allocation._compiled import compile_problem
 from allocation._fair import club_loads, envious_in
+from allocation._reduce import reduce_outcomes
 from allocation._stability import ComponentModel
 from allocation.model import Child, Club, Policy, Problem, SiblingLink, SiblingMode, Ties
 
@@ -77,6 +78,31 @@ def test_under_the_restricted_model_every_fair_enough_outcome_satisfies_every_ro
         assert values is not None
         assert broken_rows(model, values) == []
     assert admitted > 0  # leaving every unit out is always fair enough
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, ties="maximize_placed"))
+def test_with_the_reduction_every_fair_enough_outcome_satisfies_every_row_of_the_rest(p):
+    # As the engine builds it for large problems: the reduction's fixed children are constants,
+    # its closed pairs have no column, and the model covers everyone else. Claim rows then
+    # count fixed children and columns; every fair-enough outcome must still be admitted.
+    comp = compile_problem(p)
+    reduction = reduce_outcomes(comp)
+    fixed_at: dict[int, list[int]] = {}
+    for i, j in sorted(reduction.fixed.items()):
+        fixed_at.setdefault(j, []).append(i)
+    rest = [i for i in range(len(comp.child_ids)) if comp.prefs[i] and i not in reduction.fixed]
+    model = ComponentModel(
+        comp, list(range(len(comp.club_ids))), rest, fixed_at,
+        with_envy=bool(comp.together_units), exact_envy=False, reduction=reduction,
+    )
+    for assign in assignments(p, comp):
+        if not fair_enough(comp, assign):
+            continue
+        outcome = {i: assign[i] for i in rest}
+        values = model.encode(outcome, envious(comp, assign))
+        assert values is not None
+        assert broken_rows(model, values) == []
 
 
 def test_a_unit_member_sure_of_a_claim_is_envious_wherever_her_unit_ends_below():
