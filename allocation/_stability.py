@@ -10,7 +10,10 @@ or above j: w = 1 means she is worse off than j. No justified envy (DOMAIN.md) t
 * rows B, only when side limits apply to her (S non-empty): for each limit set T of the
   children at j, ``#(T-children at j ranked below her) <= cap_j * (1 - w + env_i +
   sum_{l in S minus T} f[l, j])``: she could replace a lower-ranked child only through a limit
-  that is full.
+  that is full;
+* claim rows, only with "together" units: ``env_a + x[unit, j or better] >= 1`` for a unit
+  member a sure of a claim on j (``_unit_claim_rows``), implied by her rows once x is
+  integer, and what makes her envy cost something in the LP relaxation.
 
 ``f[l, j] = 1`` promises that side limit l at club j is full (``limit * f <= count``). The
 counts "at or above her priority" are prefix sums over the club's priority levels (one chain

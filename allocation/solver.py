@@ -52,8 +52,8 @@ LEX_PROBE = True
 # exp(-position / (TAIL_DECAY * children)) in lottery order. HiGHS stops at an absolute gap
 # of 0.5, so the integer part is still proven exactly (the tail cannot make up a unit), while
 # among equal optima the solution it returns leans towards the lottery optimum: fewer probes
-# (10k without "together" units, seeds 1-5: 1-2 first improvers instead of 8-11; seed 1
-# 5.8 s became 3.4 s, seed 2 9.9 s 3.8 s).
+# (10k without "together" units, seeds 1-5: 0-2 first improvers instead of 8-11; every stage
+# proven in 2.4-3.9 s with a 5 s budget, was 5.8-10.3 s with 60 s).
 TAIL_DECAY = 0.1
 TAIL_TOTAL = 0.4
 # "Most placed" and "most prefer units together" are one solve (weights placed * W +
