@@ -39,6 +39,9 @@ class Compiled:
     together_units: list[list[int]]  # member child indices, sorted
     prefer_units: list[list[int]]
     applicants: list[list[tuple[int, int]]]  # per club: (child, preference position)
+    # per child, per preference position: the priority tuple there as published (the lottery
+    # appended, negated, under lottery_first); kept for the explanations
+    priorities: list[list[tuple]]
 
     def rank_of(self, child: int, club: int) -> int:
         return self.prefs[child].index(club)
@@ -185,4 +188,5 @@ def compile_problem(problem: Problem) -> Compiled:
         together_units=together_units,
         prefer_units=prefer_units,
         applicants=applicants,
+        priorities=raw_keys,
     )

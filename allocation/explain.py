@@ -39,11 +39,7 @@ def waitlists(comp: Compiled, assign: list[int]) -> dict[int, list[int]]:
 
 def priority_tuple(comp: Compiled, i: int, j: int) -> list:
     """The child's priority at club j as published: lottery appended under lottery_first."""
-    child = comp.problem.child(comp.child_ids[i])
-    values = list(child.priority(comp.club_ids[j]))
-    if comp.problem.policy.ties == Ties.LOTTERY_FIRST:
-        values.append(-comp.lottery[i])
-    return values
+    return list(comp.priorities[i][comp.prefs[i].index(j)])
 
 
 def explain_all(
