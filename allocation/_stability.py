@@ -185,7 +185,7 @@ class ComponentModel:
             for i in children:
                 unit_member = comp.together_unit[i] >= 0
                 self.env[i] = m.add_col(0, 1, unit_member or exact_envy)
-            self._unit_claim_rows(contributions, fixed_levels, fixed_type_levels)
+            self._unit_claim_rows(contributions, fixed_levels)
 
         type_sets: dict[int, set[tuple]] = {j: set(fixed_type_levels[j]) for j in clubs}
         for key in self.suffix:
@@ -290,7 +290,7 @@ class ComponentModel:
                 self.together_cols.append(t)
                 self.together_info.append((t, cols))
 
-    def _unit_claim_rows(self, contributions, fixed_levels, fixed_type_levels) -> None:
+    def _unit_claim_rows(self, contributions, fixed_levels) -> None:
         """``env_a + sum of x[U, j'] over clubs j' at or above j >= 1`` for a "together" unit
         member a at a club j where fewer than ``cap_j`` children other than her unit's could
         be there at or above her priority, and none of her side limits there could fill up
@@ -323,7 +323,7 @@ class ComponentModel:
                         if col is not None:
                             others -= sum(1 for k in members if comp.levels[k][position] <= level)
                         if others < comp.capacity[j] and self._limits_never_full(
-                            i, position, j, members, contributions, fixed_type_levels
+                            i, position, j, members
                         ):
                             terms = {c: 1.0 for c in above}
                             if col is not None:
@@ -333,16 +333,15 @@ class ComponentModel:
                     if col is not None:
                         above.append(col)
 
-    def _limits_never_full(self, i, position, j, members, contributions, fixed_type_levels):
-        """No side limit of child i at j can fill up without her unit's members."""
-        comp = self.comp
-        for n in comp.limit_sets[i][position]:
-            fixed = sum(len(v) for t, v in fixed_type_levels[j].items() if n in t)
-            others = sum(1 for _, _, limit_set, _ in contributions[j] if n in limit_set)
-            own = sum(1 for k in members if n in comp.limit_sets[k][position])
-            if (self.entry_of[members[0]], j) in self.x:
-                others -= own
-            if fixed + others >= comp.side_limits[j][n].limit:
+    def _limits_never_full(self, i, position, j, members) -> bool:
+        """No side limit of child i at j can fill up without her unit's members: the fixed
+        children and the other columns at j under each limit stay below it."""
+        own_col = (self.entry_of[members[0]], j) in self.x
+        for n in self.comp.limit_sets[i][position]:
+            could_come = sum(self._side_terms_cache[j, n].values())
+            if own_col:
+                could_come -= sum(1 for k in members if n in self.comp.limit_sets[k][position])
+            if self.base_side[j][n] + could_come >= self.comp.side_limits[j][n].limit:
                 return False
         return True
 

@@ -15,7 +15,7 @@ from test_properties import problems
 from test_reduce import assignments
 
 from allocation._compiled import compile_problem
-from allocation._fair import club_loads, envious_in
+from allocation._fair import envious_children
 from allocation._reduce import reduce_outcomes
 from allocation._stability import ComponentModel
 from allocation.model import Child, Club, Policy, Problem, SiblingLink, SiblingMode, Ties
@@ -43,9 +43,7 @@ def whole_model(comp, exact_envy=True) -> ComponentModel:
 
 
 def envious(comp, assign) -> set[int]:
-    loads = dict(enumerate(club_loads(comp, assign)))
-    outcome = {i: j for i, j in enumerate(assign) if comp.prefs[i]}
-    return set(envious_in(comp, loads, outcome))
+    return set(envious_children(comp, assign))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
