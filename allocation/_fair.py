@@ -6,7 +6,9 @@ A solver's answer is never trusted (DOMAIN.md): before a solution is used, every
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
 
 from allocation._compiled import Compiled
 
@@ -77,6 +79,7 @@ def envious_in(
     """Children of ``outcome`` with justified envy, given the loads of every club they listed
     (or of the clubs ``within``, when given: only envy towards those is looked for)."""
     envious = []
+    claims: dict[tuple[int, int], bool] = {}
     for i, outcome_club in outcome.items():
         prefs = comp.prefs[i]
         stop = len(prefs) if outcome_club == UNPLACED else prefs.index(outcome_club)
@@ -87,13 +90,57 @@ def envious_in(
             load = loads.get(j)
             if load is None:
                 load = Load(side=[0] * len(comp.side_limits[j]))
-            limit_set = comp.limit_sets[i][position]
-            if has_room(comp, load, j, limit_set) or (
-                weaker_replaceable(comp, load, j, limit_set, comp.levels[i][position]) is not None
-            ):
+            if _claims(comp, load, i, position, claims):
                 envious.append(i)
                 break
     return sorted(envious)
+
+
+def _claims(comp: Compiled, load: Load, i: int, position: int, claims: dict) -> bool:
+    """Whether child i has justified envy towards her ``position``-th club, of ``load``."""
+    j = comp.prefs[i][position]
+    u = comp.together_unit[i]
+    if u >= 0 and len(comp.together_units[u]) > 1:
+        key = (u, j)
+        if key not in claims:
+            claims[key] = unit_claim(comp, load, j, comp.together_units[u], position)
+        return claims[key]
+    limit_set = comp.limit_sets[i][position]
+    return has_room(comp, load, j, limit_set) or (
+        weaker_replaceable(comp, load, j, limit_set, comp.levels[i][position]) is not None
+    )
+
+
+def unit_claim(comp: Compiled, load: Load, j: int, members: list[int], position: int) -> bool:
+    """Whether a "together" unit (its members, who list j at ``position``) has justified
+    envy towards j: all its members fit there within every limit after at most one child per
+    member leaves, each ranked strictly below every member (validate.unit_claim words it
+    for people). Leaving children are counted per limit set: any choice of the same number
+    from the same sets frees the same places."""
+    weakest = max(comp.levels[m][position] for m in members)
+    below: dict[tuple[int, ...], int] = defaultdict(int)
+    for k in load.members:
+        pk = comp.prefs[k].index(j)
+        if comp.levels[k][pk] > weakest and k not in members:
+            below[comp.limit_sets[k][pk]] += 1
+    leaving = min(len(members), sum(below.values()))
+    if load.count - leaving + len(members) > comp.capacity[j]:
+        return False
+    limits = comp.side_limits[j]
+    need = [0] * len(limits)
+    for m in members:
+        for n in comp.limit_sets[m][position]:
+            need[n] += 1
+    for chosen in combinations_with_replacement(sorted(below), leaving):
+        if any(chosen.count(key) > count for key, count in below.items()):
+            continue
+        freed = [0] * len(limits)
+        for limit_set in chosen:
+            for n in limit_set:
+                freed[n] += 1
+        if all(load.side[n] - freed[n] + need[n] <= limits[n].limit for n in range(len(limits))):
+            return True
+    return False
 
 
 def limit_breaches(comp: Compiled, assign: list[int]) -> list[str]:
@@ -142,17 +189,13 @@ def envy_pairs(comp: Compiled, assign: list[int], loads: list[Load] | None = Non
     if loads is None:
         loads = club_loads(comp, assign)
     pairs = []
+    claims: dict[tuple[int, int], bool] = {}
     for i, outcome in enumerate(assign):
         prefs = comp.prefs[i]
         stop = len(prefs) if outcome == UNPLACED else prefs.index(outcome)
         for position in range(stop):
-            j = prefs[position]
-            limit_set = comp.limit_sets[i][position]
-            load = loads[j]
-            if has_room(comp, load, j, limit_set) or (
-                weaker_replaceable(comp, load, j, limit_set, comp.levels[i][position]) is not None
-            ):
-                pairs.append((i, j))
+            if _claims(comp, loads[prefs[position]], i, position, claims):
+                pairs.append((i, prefs[position]))
     return pairs
 
 

@@ -122,6 +122,11 @@ class ComponentModel:
             if terms and (len(terms) > 1 or placed_lower > 0):
                 m.add_row(terms, placed_lower, 1)
 
+        self._contributions = contributions
+        self._fixed_type_levels = fixed_type_levels
+        self._limit_prefix: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        self._unit_splits: list[tuple[int, int | None, int, float]] = []
+
         # Limits: capacity and side limits.
         for j in clubs:
             terms: dict[int, float] = defaultdict(float)
@@ -143,16 +148,16 @@ class ComponentModel:
         for j in clubs:
             self.prefix[j] = self._chain([(col, level) for col, level, _, _ in contributions[j]], True)
 
-        # Suffix chains ("ranked below her"): per limit set at clubs with side limits, split
-        # into ordinary children and unit members when units are present; and, with units,
-        # one chain per club over all unit members.
+        # Suffix chains ("ranked below her"): per limit set at clubs with side limits, over
+        # children outside "together" units when units are present; and, with units, one
+        # chain per club over all unit members.
         self.unit_mode = with_envy
         self.suffix: dict[tuple, tuple[list[int], list[int]]] = {}
         for j in clubs:
             groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
             for col, level, members, is_unit in contributions[j]:
-                if comp.side_limits[j]:
-                    groups[members, is_unit and with_envy].append((col, level))
+                if comp.side_limits[j] and not (is_unit and with_envy):
+                    groups[members, False].append((col, level))
                 if with_envy and is_unit:
                     groups[None, True].append((col, level))
             for (members, is_unit), items in sorted(groups.items(), key=lambda g: repr(g[0])):
@@ -166,7 +171,7 @@ class ComponentModel:
                         seen.add((col, level, members))
                         self.units_at[j].append((col, level, members))
 
-        self.f: dict[tuple[int, int], int] = {}
+        self.f: dict[tuple[int, int, int], int] = {}
         self._side_terms_cache: dict[tuple[int, int], dict[int, float]] = {}
         for j in clubs:
             for n in range(len(comp.side_limits[j])):
@@ -184,7 +189,12 @@ class ComponentModel:
         if with_envy:
             for i in children:
                 unit_member = comp.together_unit[i] >= 0
-                self.env[i] = m.add_col(0, 1, unit_member or exact_envy)
+                first = self.entries[self.entry_of[i]][0]
+                if unit_member and first != i:
+                    # A unit's members have justified envy together or not at all.
+                    self.env[i] = self.env[first]
+                else:
+                    self.env[i] = m.add_col(0, 1, unit_member or exact_envy)
             self._unit_claim_rows(contributions, fixed_levels)
 
         type_sets: dict[int, set[tuple]] = {j: set(fixed_type_levels[j]) for j in clubs}
@@ -202,6 +212,7 @@ class ComponentModel:
             envy_col = self.env.get(i)
             big_m_envy = envy_col is not None and (unit_member or exact_envy)
             at_or_above: dict[int, float] = {}
+            members = self.entries[e]
             for position in reduction.row_positions(comp, i):
                 j = prefs[position]
                 col = self.x.get((e, j))
@@ -212,18 +223,24 @@ class ComponentModel:
                 level = comp.levels[i][position]
                 limit_set = comp.limit_sets[i][position]
                 big = float(cap[j])
+                if unit_member:
+                    # A unit claims j as a whole (DOMAIN.md; docs/allocation-engine.md, "Unit
+                    # rows"): one row, at its weakest member.
+                    if i == max(members, key=lambda k: (comp.levels[k][position], k)):
+                        self._unit_row(e, members, position, j, level, at_or_above, fixed_levels)
+                    continue
                 rhs = big - bisect_right(fixed_levels[j], level)
                 if rhs > 0:
                     terms: dict[int, float] = {c: big for c in at_or_above}
                     _add_term(terms, _at_or_above(self.prefix[j], level), 1.0)
-                    if with_envy and not unit_member:
+                    if with_envy:
                         _add_term(terms, _below(self.suffix.get((j, None, True)), level), 1.0)
                     for n in limit_set:
                         _add_term(terms, self._f_col(j, n), big)
                     if big_m_envy:
                         _add_term(terms, envy_col, big)
                     m.add_row(terms, rhs, INF)
-                if with_envy and not unit_member:
+                if with_envy:
                     # One row per unit column and set of limits her swap would need (members
                     # of one unit ranked below her with the same limits give the same row).
                     seen_rows: set[tuple[int, tuple[int, ...]]] = set()
@@ -247,8 +264,6 @@ class ComponentModel:
                     fixed_lower = len(levels_t) - bisect_right(levels_t, level)
                     terms = {}
                     _add_term(terms, _below(self.suffix.get((j, t, False)), level), 1.0)
-                    if with_envy and unit_member:
-                        _add_term(terms, _below(self.suffix.get((j, t, True)), level), 1.0)
                     if not terms and fixed_lower == 0:
                         continue
                     for c in at_or_above:
@@ -291,13 +306,13 @@ class ComponentModel:
                 self.together_info.append((t, cols))
 
     def _unit_claim_rows(self, contributions, fixed_levels) -> None:
-        """``env_a + sum of x[U, j'] over clubs j' at or above j >= 1`` for a "together" unit
-        member a at a club j where fewer than ``cap_j`` children other than her unit's could
-        be there at or above her priority, and none of her side limits there could fill up
-        without her unit: wherever the unit ends below j, j has room for her or holds a
-        child ranked below her whose place she could take, so she is envious. Implied by her
-        big-M rows once x is integer; in the LP relaxation those rows are almost free, these
-        are not."""
+        """``env_U + sum of x[U, j'] over clubs j' at or above j >= 1`` for a "together" unit
+        U sure of a claim at club j: fewer than ``cap_j - |U| + 1`` children outside U could
+        be there at or above its weakest member, and every side limit there keeps room for
+        U's members under it whoever else comes. Wherever U ends below j it fits at j (the
+        children ranked below its weakest member making way), so its members are envious.
+        Implied by the unit rows once x is integer; in the LP relaxation those rows are almost
+        free, these are not."""
         comp, m = self.comp, self.model
         count_at: dict[int, list[int]] = {}
         for j, items in contributions.items():
@@ -305,45 +320,115 @@ class ComponentModel:
         for e, members in enumerate(self.entries):
             if len(members) < 2:
                 continue
+            env = self.env.get(members[0])
+            if env is None:
+                continue
             prefs = comp.prefs[members[0]]
-            for i in members:
-                env = self.env.get(i)
-                if env is None:
-                    continue
-                above: list[int] = []
-                for position, j in enumerate(prefs):
-                    col = self.x.get((e, j))
-                    if j in self.prefix:
-                        level = comp.levels[i][position]
-                        # Children who could be at j ranked at or above her: fixed ones, and
-                        # columns of others (her own unit's columns counted per member).
-                        others = bisect_right(fixed_levels[j], level) + bisect_right(
-                            count_at[j], level
-                        )
-                        if col is not None:
-                            others -= sum(1 for k in members if comp.levels[k][position] <= level)
-                        if others < comp.capacity[j] and self._limits_never_full(
-                            i, position, j, members
-                        ):
-                            terms = {c: 1.0 for c in above}
-                            if col is not None:
-                                terms[col] = 1.0
-                            terms[env] = 1.0
-                            m.add_row(terms, 1, INF)
+            above: list[int] = []
+            for position, j in enumerate(prefs):
+                col = self.x.get((e, j))
+                if j in self.prefix:
+                    level = max(comp.levels[k][position] for k in members)
+                    # Children who could be at j ranked at or above the weakest member:
+                    # fixed ones, and columns of others (her unit's counted per member).
+                    others = bisect_right(fixed_levels[j], level) + bisect_right(count_at[j], level)
                     if col is not None:
-                        above.append(col)
+                        others -= len(members)
+                    if others <= comp.capacity[j] - len(members) and self._limits_keep_room(
+                        members, position, j
+                    ):
+                        terms = {c: 1.0 for c in above}
+                        if col is not None:
+                            terms[col] = 1.0
+                        terms[env] = 1.0
+                        m.add_row(terms, 1, INF)
+                if col is not None:
+                    above.append(col)
 
-    def _limits_never_full(self, i, position, j, members) -> bool:
-        """No side limit of child i at j can fill up without her unit's members: the fixed
-        children and the other columns at j under each limit stay below it."""
+    def _limits_keep_room(self, members, position, j) -> bool:
+        """Every side limit at j keeps room for the unit's members under it: the fixed
+        children and the other columns at j under the limit stay that far below it."""
         own_col = (self.entry_of[members[0]], j) in self.x
-        for n in self.comp.limit_sets[i][position]:
+        for n, need in self._unit_need(members, position).items():
             could_come = sum(self._side_terms_cache[j, n].values())
             if own_col:
-                could_come -= sum(1 for k in members if n in self.comp.limit_sets[k][position])
-            if self.base_side[j][n] + could_come >= self.comp.side_limits[j][n].limit:
+                could_come -= need
+            if self.base_side[j][n] + could_come + need > self.comp.side_limits[j][n].limit:
                 return False
         return True
+
+    def _unit_need(self, members, position) -> dict[int, int]:
+        """How many of a unit's members each side limit of their ``position``-th club counts."""
+        need: dict[int, int] = defaultdict(int)
+        for k in members:
+            for n in self.comp.limit_sets[k][position]:
+                need[n] += 1
+        return dict(sorted(need.items()))
+
+    def _unit_row(self, e, members, position, j, level, at_or_above, fixed_levels) -> None:
+        """The unit rows of "together" unit ``e`` at club j, at its weakest member's ``level``.
+
+        Unit U (s members, ``need_n`` of them under side limit n) has a claim at j exactly
+        when at most ``cap - s`` children at j are ranked at or above its weakest member
+        (the others, ranked below every member, can make way) and, for each limit n, at most
+        ``limit_n - need_n`` children under n are (those under n ranked below can make way
+        first). With U below j and env_U = 0 one of these must fail:
+
+        - no limit of U's members at j: ``cap * above + z(level) + cap * env_U
+          >= cap - s + 1 - fixed ones`` (``above``: U's columns at j and clubs it prefers);
+        - one limit n: the same row relaxed by ``cap * y``, and ``limit_n * above +
+          z_n(level) + limit_n * env_U - limit_n * y >= limit_n - need_n + 1 - fixed ones
+          under n - limit_n``, with y binary choosing which fails;
+        - two or more (a member under both the support limit and a grade band): the first
+          row relaxed by ``cap * f[j, n, need_n]`` for each, f able to be 1 only when n has
+          fewer than ``need_n`` free places. This may miss a claim that needs children under
+          a limit to make way; the engine's check finds it, and no proof is claimed that the
+          model does not give (solver.py).
+
+        Every row holds in every outcome with its envious children: the envy it demands is
+        real."""
+        m = self.model
+        comp = self.comp
+        big = float(comp.capacity[j])
+        rhs = big - len(members) + 1 - bisect_right(fixed_levels[j], level)
+        if rhs <= 0:
+            return
+        env = self.env[members[0]]
+        terms: dict[int, float] = {c: big for c in at_or_above}
+        prefix_col = _at_or_above(self.prefix[j], level)
+        _add_term(terms, prefix_col, 1.0)
+        _add_term(terms, env, big)
+        need = self._unit_need(members, position)
+        if len(need) == 1:
+            (n, count), = need.items()
+            limit = float(comp.side_limits[j][n].limit)
+            fixed_n = sum(
+                bisect_right(levels, level)
+                for t, levels in self._fixed_type_levels[j].items()
+                if n in t
+            )
+            rhs_n = limit - count + 1 - fixed_n
+            if rhs_n <= 0:
+                return  # the limit never has room for the unit's members there
+            chain = self._limit_prefix.get((j, n))
+            if chain is None:
+                chain = self._limit_prefix[j, n] = self._chain(
+                    [(col, lvl) for col, lvl, sets, _ in self._contributions[j] if n in sets], True
+                )
+            y = m.add_col(0, 1, True)
+            terms[y] = big
+            limit_terms: dict[int, float] = {c: limit for c in at_or_above}
+            limit_col = _at_or_above(chain, level)
+            _add_term(limit_terms, limit_col, 1.0)
+            _add_term(limit_terms, env, limit)
+            limit_terms[y] = -limit
+            m.add_row(limit_terms, rhs_n - limit, INF)
+            # encode: y = 0 where the capacity part fails, else 1.
+            self._unit_splits.append((y, prefix_col, bisect_right(fixed_levels[j], level), rhs + bisect_right(fixed_levels[j], level)))
+        else:
+            for n, count in need.items():
+                _add_term(terms, self._f_col(j, n, count), big)
+        m.add_row(terms, rhs, INF)
 
     def _chain(self, items: list[tuple[int, int]], prefix: bool) -> tuple[list[int], list[int]]:
         """Running sums of x over priority levels: from the best level down (prefix) or from
@@ -369,22 +454,28 @@ class ComponentModel:
         self.chain_terms.append((levels, cols, items, prefix))
         return levels, cols
 
-    def _f_col(self, j: int, n: int) -> int:
-        col = self.f.get((j, n))
+    def _f_col(self, j: int, n: int, need: int = 1) -> int:
+        """A binary column that can be 1 only when side limit n of club j has fewer than
+        ``need`` free places (for ``need`` = 1: when it is full)."""
+        col = self.f.get((j, n, need))
         if col is None:
             m = self.model
             col = m.add_col(0, 1, True)
-            self.f[j, n] = col
+            self.f[j, n, need] = col
             terms = dict(self._side_terms_cache[j, n])
-            limit = self.comp.side_limits[j][n].limit
-            terms[col] = terms.get(col, 0.0) - limit
+            threshold = self.comp.side_limits[j][n].limit - need + 1
+            terms[col] = terms.get(col, 0.0) - threshold
             m.add_row(terms, -self.base_side[j][n], INF)
         return col
 
     # Objectives -------------------------------------------------------------------------
 
     def envy_objective(self) -> dict[int, float]:
-        return {col: 1.0 for col in self.env.values()}
+        """Children with justified envy: a unit's shared column counts each member."""
+        weights: dict[int, float] = defaultdict(float)
+        for col in self.env.values():
+            weights[col] += 1.0
+        return dict(weights)
 
     def placed_objective(self) -> dict[int, float]:
         return dict(self.placed_terms)
@@ -440,8 +531,11 @@ class ComponentModel:
             for k in steps:
                 running += per_level[levels[k]]
                 values[cols[k]] = running
-        for (j, n), col in self.f.items():
-            values[col] = 1.0 if side[j][n] >= comp.side_limits[j][n].limit else 0.0
+        for y, prefix_col, fixed, threshold in self._unit_splits:
+            at_or_above = (values[prefix_col] if prefix_col is not None else 0.0) + fixed
+            values[y] = 0.0 if at_or_above >= threshold - 0.5 else 1.0
+        for (j, n, need), col in self.f.items():
+            values[col] = 1.0 if side[j][n] >= comp.side_limits[j][n].limit - need + 1 else 0.0
         for i, col in self.env.items():
             values[col] = 1.0 if i in envious else 0.0
         for t, cols in self.together_info:

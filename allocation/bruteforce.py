@@ -2,7 +2,9 @@
 
 Every outcome is enumerated: each child gets one club she listed or none, "together" units
 move as one, and every limit holds. Justified envy is checked literally from its definition
-(add the child, or swap her for each lower-priority member, and re-check every limit), with
+(add the child, or swap her for each lower-priority member, and re-check every limit; for a
+"together" unit, add the whole unit after every subset of at most its size of the children
+ranked below all its members leaves), with
 no code shared with ``validate``, so the two can check each other.
 
 For tests only, but importable: the solver's answers on tiny problems must match these.
@@ -13,6 +15,7 @@ rules these answers cover.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Iterator, Mapping
 
 from allocation.model import Child, Club, Problem, SiblingMode, Ties, lottery_ranks
@@ -55,10 +58,32 @@ def envious_children(problem: Problem, outcome: Mapping[str, str | None]) -> set
         if outcome[child.id] is not None:
             members[outcome[child.id]].append(child)
 
+    units: dict[str, list[Child]] = {}
+    for child in problem.children:
+        if child.siblings is not None and child.siblings.mode == SiblingMode.TOGETHER:
+            units.setdefault(child.siblings.unit, []).append(child)
+
     envious = set()
     for child in problem.children:
         current = outcome[child.id]
         better = child.preferences if current is None else child.preferences[: child.preferences.index(current)]
+        unit = units.get(child.siblings.unit, []) if child.siblings is not None else []
+        if len(unit) > 1:
+            # A "together" unit's member claims a club only with her whole unit: it fits
+            # after children ranked strictly below every member leave (at most one each).
+            for club_id in better:
+                club = problem.club(club_id)
+                weakest = min(priority(m, club_id) for m in unit)
+                held = [m for m in members[club_id] if m not in unit]
+                below = [k for k in held if priority(k, club_id) < weakest]
+                if any(
+                    _within_limits(club, [k for k in held if k not in leaving] + unit)
+                    for size in range(min(len(unit), len(below)) + 1)
+                    for leaving in combinations(below, size)
+                ):
+                    envious.add(child.id)
+                    break
+            continue
         for club_id in better:
             club = problem.club(club_id)
             held = members[club_id]

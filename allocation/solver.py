@@ -646,7 +646,8 @@ class _Engine:
         # Stage 1: fewest children with justified envy (only "together" units make it > 0).
         # A fully fair outcome, when one exists, settles the question with the easy model
         # (envy columns fixed at 0); the weak big-M envy model is solved only when none does.
-        envy_cols = sorted(model.env.values())
+        envy_weights = model.envy_objective()
+        envy_cols = sorted(envy_weights)
         zeros = [0.0] * len(envy_cols)
         envy_cap = len(envious)
         if envy_cols:
@@ -657,19 +658,28 @@ class _Engine:
             )
             if found is not None and not found[1]:
                 incumbent, envious = found
-            elif result is not None and result.status == INFEASIBLE:
+            elif result is not None and (result.status == INFEASIBLE or found is not None):
+                # No fair outcome, or the model's fair one is not (a unit's claim under a
+                # side limit the unit rows leave out; ``_stability._unit_row``): minimise.
+                if found is not None and len(found[1]) < len(envious):
+                    incumbent, envious = found
                 backend.set_bounds(envy_cols, zeros, [1.0] * len(envy_cols))
-                found, result = attempt(model.envy_objective(), False, 0.4)
+                found, result = attempt(envy_weights, False, 0.4)
                 if found is not None and len(found[1]) <= len(envious):
                     incumbent, envious = found
-                if result is None or result.status != OPTIMAL or found is None:
+                # Every outcome's envious children satisfy the model, so its dual bound is a
+                # lower bound: proven when the checked count reaches it.
+                lower = None if result is None else _lower_bound(result, envy_weights)
+                if lower is None or len(envious) > lower:
                     proven = False
             else:
                 proven = False
                 backend.set_bounds(envy_cols, zeros, [1.0] * len(envy_cols))
             envy_cap = len(envious)
         if envy_cap:
-            backend.add_rows([envy_cols], [[1.0] * len(envy_cols)], [-INF], [envy_cap])
+            backend.add_rows(
+                [envy_cols], [[envy_weights[c] for c in envy_cols]], [-INF], [envy_cap]
+            )
 
         _log_stage("envy", envious, incumbent, solves)
         # Stage 2: most children placed; with "prefer" units, most of them together next in
@@ -706,7 +716,9 @@ class _Engine:
                 if accepted:
                     incumbent, envious = found
                 placed = _placed(incumbent)
-                if result is not None and result.status == OPTIMAL and found is not None:
+                # Optimal for the model but refused by the check (more envy than the model
+                # sees), the count is not proven.
+                if result is not None and result.status == OPTIMAL and accepted:
                     bound = placed
                     together_settled = folded and accepted
                 else:
@@ -738,14 +750,15 @@ class _Engine:
         elif model.together_cols:
             together = _together(model, incumbent)
             found, result = attempt(_with_tail(model.together_objective(), tail), True, 0.5)
-            if (
+            accepted = (
                 found is not None
                 and len(found[1]) <= envy_cap
                 and _placed(found[0]) >= placed
                 and _together(model, found[0]) >= together
-            ):
+            )
+            if accepted:
                 incumbent, envious = found
-            if result is None or result.status != OPTIMAL:
+            if result is None or result.status != OPTIMAL or not accepted:
                 proven = False
             together = _together(model, incumbent)
             cols = model.together_cols
@@ -1005,6 +1018,16 @@ def _log_stage(stage: str, envious: list[int], incumbent: dict[int, int], solves
         "after stage %s: %d envious, %d placed, %d solves",
         stage, len(envious), _placed(incumbent), solves,
     )
+
+
+def _lower_bound(result, weights: dict[int, float]) -> int | None:
+    """The least whole value a minimisation's optimum can have: from its dual bound, or from
+    its solution's value when it is optimal and reports no bound."""
+    if result.bound is not None:
+        return math.ceil(result.bound - 1e-6)
+    if result.status == OPTIMAL and result.values is not None:
+        return round(sum(w * result.values[c] for c, w in weights.items()))
+    return None
 
 
 def _placed(outcome: dict[int, int]) -> int:

@@ -13,12 +13,17 @@ Definitions used throughout:
   listed if she is unplaced), when (a) j has room for her under every limit that applies to her,
   or (b) j holds a child k of strictly lower priority at j and j stays within every limit after
   replacing k by i.
+- A member of a "together" unit (two or more children) cannot take a place alone, so she has
+  justified envy towards j only with her whole unit: when all its members fit at j within
+  every limit, taking free places and places of children ranked strictly below every member
+  (at most one each). Then each member has it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import combinations_with_replacement
 from typing import Iterable
 
 from allocation.model import Child, Club, Problem, Result, SiblingMode, Ties, lottery_ranks
@@ -172,9 +177,23 @@ def find_envy(
                 categories[key] = (member_priority, member)
         weakest[club_id] = categories
 
+    units = {unit: members for unit, members in _together_units(problem).items() if len(members) > 1}
+    unit_claims: dict[tuple[str, str], str | None] = {}
+
     envy = []
     for child in problem.children:
         outcome = assignments[child.id]
+        unit = child.siblings.unit if child.siblings is not None else None
+        if unit in units:
+            # A "together" unit's member has a claim only with her whole unit (see
+            # ``unit_claim``); then every member has one.
+            for club_id in clubs_above(child, outcome):
+                key = (unit, club_id)
+                if key not in unit_claims:
+                    unit_claims[key] = unit_claim(loads[club_id], units[unit], club_id, priority)
+                if unit_claims[key] is not None:
+                    envy.append((child, club_id, unit_claims[key]))
+            continue
         for club_id in clubs_above(child, outcome):
             load = loads[club_id]
             if load.has_room_for(child):
@@ -199,6 +218,47 @@ def find_envy(
                     )
                 )
     return envy
+
+
+def unit_claim(load: _ClubLoad, unit: list[Child], club_id: str, priority) -> str | None:
+    """Why a "together" unit has justified envy towards ``club_id``, or None.
+
+    The unit has a claim when all its members fit there at once, within every limit, after
+    at most one child per member leaves, each ranked strictly below every member of the unit
+    (a child ranked between two members would envy the weaker one). Leaving children are
+    chosen by (support, grade) category, the weakest of each first; any choice of the same
+    number from the same categories frees the same places.
+    """
+    club = load.club
+    weakest = min(priority(m, club_id) for m in unit)
+    ids = {m.id for m in unit}
+    below: dict[tuple[bool, int], int] = {}
+    for member in load.members:
+        if member.id not in ids and priority(member, club_id) < weakest:
+            key = (member.support, member.grade)
+            below[key] = below.get(key, 0) + 1
+    leaving = min(len(unit), sum(below.values()))
+    if len(load.members) - leaving + len(unit) > club.capacity:
+        return None
+    for chosen in combinations_with_replacement(sorted(below), leaving):
+        if any(chosen.count(key) > n for key, n in below.items()):
+            continue
+        support = load.support - sum(s for s, _ in chosen) + sum(m.support for m in unit)
+        if club.support_limit is not None and support > club.support_limit:
+            continue
+        if all(
+            load.bands[index]
+            - sum(1 for _, grade in chosen if limit.applies_to(grade))
+            + sum(1 for m in unit if limit.applies_to(m.grade))
+            <= limit.limit
+            for index, limit in enumerate(club.grade_limits)
+        ):
+            names = ", ".join(m.id for m in unit)
+            return (
+                f"{club_id} could take the whole sibling unit ({names}) within every limit, "
+                f"giving it free places or places of children ranked below all its members"
+            )
+    return None
 
 
 def validate(problem: Problem, result: Result) -> list[Violation]:

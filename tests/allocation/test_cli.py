@@ -203,9 +203,9 @@ def test_check_accepts_declared_envy_but_says_so():
 
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("note [declared_envy]: K0003 (outcome none) has justified envy towards C01")
+    assert lines[0].startswith("note [declared_envy]: K0005 (outcome none) has justified envy towards C02")
     assert lines[-1] == (
-        "valid: 3 of 5 children placed; 1 children with justified envy declared unavoidable"
+        "valid: 4 of 5 children placed; 1 children with justified envy declared unavoidable"
     )
 
 

@@ -130,8 +130,9 @@ def test_a_together_unit_is_placed_as_a_whole():
     assert fatal(p, result) == []
 
 
-def test_a_together_unit_that_cannot_fit_stays_out_and_the_envy_is_declared():
-    # One place: the unit cannot fit anywhere; K2 outranks the child who gets the place.
+def test_a_together_unit_that_cannot_fit_stays_out_and_no_one_is_envious():
+    # One place: the unit cannot fit anywhere. K2 outranks the child who gets the place, but
+    # she cannot take it without her sibling, so she has no justified envy.
     p = problem(
         [club("A", 1)],
         [
@@ -144,8 +145,10 @@ def test_a_together_unit_that_cannot_fit_stays_out_and_the_envy_is_declared():
     result = solve(p)
 
     assert result.assignments == {"K1": None, "K2": None, "K3": "A"}
-    assert result.stats.extra["envy_children"] == ["K2"]
+    assert result.stats.extra["envy_children"] == []
+    assert result.stats.proven_optimal
     assert result.explanations["K2"]["refused"][0]["reason"] == "sibling_unit"
+    assert "unavoidable_envy" not in result.explanations["K2"]
     assert fatal(p, result) == []
 
 

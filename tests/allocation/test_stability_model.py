@@ -18,7 +18,16 @@ from allocation._compiled import compile_problem
 from allocation._fair import envious_children
 from allocation._reduce import reduce_outcomes
 from allocation._stability import ComponentModel
-from allocation.model import Child, Club, Policy, Problem, SiblingLink, SiblingMode, Ties
+from allocation.model import (
+    Child,
+    Club,
+    GradeLimit,
+    Policy,
+    Problem,
+    SiblingLink,
+    SiblingMode,
+    Ties,
+)
 
 
 def broken_rows(model: ComponentModel, values: list[float]) -> list[int]:
@@ -103,45 +112,98 @@ def test_with_the_reduction_every_fair_enough_outcome_satisfies_every_row_of_the
         assert broken_rows(model, values) == []
 
 
-def test_a_unit_member_sure_of_a_claim_is_envious_wherever_her_unit_ends_below():
-    # C has 2 places. The unit (A 20 points, B 10) wants only C; S (15) and T (12) too.
-    # Fewer than 2 children other than the unit rank at or above A, so wherever the unit
-    # ends below C, A has a claim on C: the model says so in one row, env_A + x[unit, C] >= 1.
-    def child(child_id, points, unit=False):
-        return Child(
-            id=child_id, grade=1, group=1, support=False, points=Decimal(points),
-            preferences=("C",), club_points={}, out_of_district=frozenset(), tiebreak=(),
-            siblings=SiblingLink("H1", SiblingMode.TOGETHER) if unit else None,
-        )
+def _unit_child(child_id, points, unit=False, grade=1, preferences=("C",)):
+    return Child(
+        id=child_id, grade=grade, group=1, support=False, points=Decimal(points),
+        preferences=preferences, club_points={}, out_of_district=frozenset(), tiebreak=(),
+        siblings=SiblingLink("H1", SiblingMode.TOGETHER) if unit else None,
+    )
 
+
+def _claim_rows(model, comp, unit_member: str, club: str) -> list[int]:
+    a, c = comp.child_ids.index(unit_member), comp.club_ids.index(club)
+    claim = {model.env[a]: 1.0, model.x[model.entry_of[a], c]: 1.0}
+    return [
+        r for r, (index, coefs) in enumerate(zip(model.model.row_index, model.model.row_value))
+        if dict(zip(index, coefs)) == claim and model.model.row_lo[r] == 1
+    ]
+
+
+def test_a_unit_sure_of_a_claim_is_envious_wherever_it_ends_below():
+    # C has 3 places. The unit (A 20 points, B 16) wants only C; S (15) and T (12) too. No
+    # child outside the unit ranks at or above B, its weakest member, so wherever the unit
+    # ends below C it fits there (S or T making way): one row, env_unit + x[unit, C] >= 1.
     p = Problem(
-        (Club("C", 2),),
-        (child("A", 20, True), child("B", 10, True), child("S", 15), child("T", 12)),
+        (Club("C", 3),),
+        (_unit_child("A", 20, True), _unit_child("B", 16, True), _unit_child("S", 15),
+         _unit_child("T", 12)),
         Policy(Ties.MAXIMIZE_PLACED),
         1,
     )
     comp = compile_problem(p)
     model = whole_model(comp)
-    a, c = comp.child_ids.index("A"), comp.club_ids.index("C")
-    unit_col = model.x[model.entry_of[a], c]
-    claim = {model.env[a]: 1.0, unit_col: 1.0}
-    rows = [
-        r for r, (index, coefs) in enumerate(zip(model.model.row_index, model.model.row_value))
-        if dict(zip(index, coefs)) == claim and model.model.row_lo[r] == 1
-    ]
-    assert len(rows) == 1
-    # B is ranked below S and T: no such row for her.
-    b = comp.child_ids.index("B")
-    assert not any(
-        model.env[b] in index and unit_col in index and len(index) == 2
-        for index in model.model.row_index
+    assert len(_claim_rows(model, comp, "A", "C")) == 1
+    assert model.env[comp.child_ids.index("A")] == model.env[comp.child_ids.index("B")]
+
+    from allocation.solver import solve
+
+    result = solve(p)
+    assert result.assignments == {"A": "C", "B": "C", "S": "C", "T": None}
+    assert result.stats.extra["envy_children"] == []
+
+
+def test_a_unit_whose_weakest_member_is_outranked_has_no_claim_row():
+    # C has 2 places; S (15) and T (12) outrank B (10): the unit (A 20, B 10) never fits
+    # without displacing a child ranked above B, so it has no claim and no such row.
+    p = Problem(
+        (Club("C", 2),),
+        (_unit_child("A", 20, True), _unit_child("B", 10, True), _unit_child("S", 15),
+         _unit_child("T", 12)),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
     )
+    comp = compile_problem(p)
+    assert _claim_rows(whole_model(comp), comp, "A", "C") == []
 
     from allocation.solver import solve
 
     result = solve(p)
     assert result.assignments == {"A": None, "B": None, "S": "C", "T": "C"}
-    assert result.stats.extra["envy_children"] == ["A"]
+    assert result.stats.extra["envy_children"] == []
+    assert result.stats.proven_optimal
+
+
+def test_a_unit_claims_a_club_whose_full_grade_band_lower_children_would_leave():
+    # C: 4 places, grades 4-6 at most 2. X and Y (grade 5, ranked below both members) hold
+    # the band; the unit (A, B, grade 4) fits only if both leave. The unit rows must see the
+    # claim (a relaxation by "band full" would miss it), so the unit gets C.
+    p = Problem(
+        (Club("C", 4, grade_limits=(GradeLimit(4, 6, 2),)), Club("D", 2)),
+        (
+            _unit_child("A", 20, True, grade=4, preferences=("C", "D")),
+            _unit_child("B", 18, True, grade=4, preferences=("C", "D")),
+            _unit_child("X", 10, grade=5),
+            _unit_child("Y", 9, grade=5),
+            _unit_child("Z", 30),
+        ),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
+    )
+    comp = compile_problem(p)
+    c = comp.club_ids.index("C")
+    d = comp.club_ids.index("D")
+    by_id = {comp.child_ids[i]: i for i in range(len(comp.child_ids))}
+    kept_out = [-1] * len(comp.child_ids)
+    for name, club in (("A", d), ("B", d), ("X", c), ("Y", c), ("Z", c)):
+        kept_out[by_id[name]] = club
+    assert envious(comp, kept_out) == {by_id["A"], by_id["B"]}
+
+    from allocation.solver import solve
+
+    result = solve(p)
+    assert result.assignments == {"A": "C", "B": "C", "X": None, "Y": None, "Z": "C"}
+    assert result.stats.extra["envy_children"] == []
+    assert result.stats.proven_optimal
 
 
 def test_the_restricted_model_admits_a_unit_kept_where_a_full_support_limit_blocks_the_swap():
