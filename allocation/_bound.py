@@ -83,7 +83,7 @@ def placement_bound(
                     row_of.append(side_row[j, n])
                     col_of.append(col)
                     value_of.append(float(count))
-        guaranteed = size == 1 and members[0] in reduction.guarantee
+        guaranteed = all(k in reduction.guarantee for k in members)
         if own and (len(own) > 1 or guaranteed):
             row = len(upper)
             upper.append(1.0)

@@ -51,6 +51,8 @@ class Reduction:
     # unit members (anchors, or fixed children filling it), so where no unit member applied
     # there her stability rows hold by themselves.
     dominated: set[tuple[int, int]] = field(default_factory=set)
+    # True when the facts are those of fully fair outcomes (``reduce_outcomes(fair=True)``).
+    fair: bool = False
 
     def row_positions(self, comp: Compiled, i: int) -> range:
         """Positions of child i's list where her stability rows can bind: none past her
@@ -61,7 +63,7 @@ class Reduction:
     def rows_hold(self, i: int, j: int, unit_clubs: set[int]) -> bool:
         """True when child i's rows at club j hold by themselves (so j need not be in her
         component): j is dominated for her and no unit member applied there."""
-        return (i, j) in self.dominated and j not in unit_clubs
+        return (i, j) in self.dominated and (self.fair or j not in unit_clubs)
 
     def linked_clubs(self, comp: Compiled, i: int, unit_clubs: set[int]) -> list[int]:
         """Clubs that child i's columns or rows refer to."""
@@ -79,8 +81,9 @@ def unit_clubs(comp: Compiled) -> set[int]:
     return {j for members in comp.together_units for j in comp.prefs[members[0]]}
 
 
-def reduce_outcomes(comp: Compiled, deadline: float | None = None) -> Reduction:
-    """The facts above, for the whole problem (see the module docstring)."""
+def reduce_outcomes(comp: Compiled, deadline: float | None = None, fair: bool = False) -> Reduction:
+    """The facts above, for the whole problem (see the module docstring); with ``fair``,
+    the facts of fully fair outcomes, where unit members are judged like anyone else."""
     n_clubs = len(comp.club_ids)
     cap = comp.capacity
     unit = comp.together_unit
@@ -131,8 +134,13 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None) -> Reduction:
             break
         limits = comp.side_limits[j]
         apps = [(k, p) for k, p in comp.applicants[j] if open_[k][p]]
-        ordinary_levels = sorted(comp.levels[k][p] for k, p in apps if unit[k] < 0)
-        unit_members = sum(1 for k, _ in apps if unit[k] >= 0)
+        if fair:
+            # Nobody may be envied: only children ranked at or above her can fill j.
+            ordinary_levels = sorted(comp.levels[k][p] for k, p in apps)
+            unit_members = 0
+        else:
+            ordinary_levels = sorted(comp.levels[k][p] for k, p in apps if unit[k] < 0)
+            unit_members = sum(1 for k, _ in apps if unit[k] >= 0)
         side = [0] * len(limits)
         for k, p in apps:
             for n in comp.limit_sets[k][p]:
@@ -140,17 +148,35 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None) -> Reduction:
 
         # Guarantees.
         for k, p in apps:
-            if unit[k] >= 0 or guarantee.get(k, len(prefs[k])) <= p:
+            if guarantee.get(k, len(prefs[k])) <= p:
                 continue
-            if any(side[n] > limits[n].limit for n in comp.limit_sets[k][p]):
-                continue
-            level = comp.levels[k][p]
-            if bisect_right(ordinary_levels, level) - 1 + unit_members >= cap[j]:
-                continue
-            guarantee[k] = p
+            if unit[k] >= 0:
+                members = comp.together_units[unit[k]]
+                if not fair or k != members[0]:
+                    continue
+                # A unit (fully fair outcomes only) at most ``cap_j - s`` of whose rivals
+                # can be at j ranked at or above its weakest member, with room under every
+                # limit for its members whoever comes, fits at j wherever it ends below:
+                # it holds j or a club it prefers.
+                level = max(comp.levels[m][p] for m in members)
+                if bisect_right(ordinary_levels, level) - len(members) > cap[j] - len(members):
+                    continue
+                if any(
+                    side[n] > limits[n].limit for m in members for n in comp.limit_sets[m][p]
+                ):
+                    continue
+            else:
+                members = [k]
+                if any(side[n] > limits[n].limit for n in comp.limit_sets[k][p]):
+                    continue
+                level = comp.levels[k][p]
+                if bisect_right(ordinary_levels, level) - 1 + unit_members >= cap[j]:
+                    continue
+            for m in members:
+                guarantee[m] = p
             for q in range(p + 1, len(prefs[k])):
                 if open_[k][q] and not close(k, q):
-                    return Reduction()
+                    return Reduction(fair=fair)
             if is_fixed(k):
                 touch(j)
 
@@ -175,7 +201,7 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None) -> Reduction:
                 # Full for good of children ranked at least as high as she is.
                 dominated.add((k, j))
             if not close(k, p):
-                return Reduction()
+                return Reduction(fair=fair)
         anchors = sorted(
             comp.levels[k][p]
             for k, p in apps
@@ -188,12 +214,20 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None) -> Reduction:
             continue
         threshold = anchors[cap[j] - 1]
         for k, p in apps:
-            if unit[k] < 0 and open_[k][p] and comp.levels[k][p] > threshold and k not in fixed_set:
-                dominated.add((k, j))
+            if (
+                (fair or unit[k] < 0)
+                and open_[k][p]
+                and comp.levels[k][p] > threshold
+                and k not in fixed_set
+            ):
+                if unit[k] < 0:
+                    dominated.add((k, j))
                 if not close(k, p):
-                    return Reduction()
+                    return Reduction(fair=fair)
 
     fixed = {
         k: prefs[k][first_open[k]] for k in sorted(guarantee) if is_fixed(k)
     }
-    return Reduction(fixed=fixed, guarantee=guarantee, excluded=excluded, dominated=dominated)
+    return Reduction(
+        fixed=fixed, guarantee=guarantee, excluded=excluded, dominated=dominated, fair=fair
+    )

@@ -118,7 +118,7 @@ class ComponentModel:
                     )
             terms = {self.x[e, j]: 1.0 for j in prefs if (e, j) in self.x}
             # A guaranteed child is placed (her rows past her guarantee rest on it).
-            placed_lower = 1 if len(members) == 1 and members[0] in reduction.guarantee else -INF
+            placed_lower = 1 if all(k in reduction.guarantee for k in members) else -INF
             if terms and (len(terms) > 1 or placed_lower > 0):
                 m.add_row(terms, placed_lower, 1)
 
@@ -393,7 +393,7 @@ class ComponentModel:
         rhs = big - len(members) + 1 - bisect_right(fixed_levels[j], level)
         if rhs <= 0:
             return
-        env = self.env[members[0]]
+        env = self.env.get(members[0])  # None in a model of fully fair outcomes
         terms: dict[int, float] = {c: big for c in at_or_above}
         prefix_col = _at_or_above(self.prefix[j], level)
         _add_term(terms, prefix_col, 1.0)

@@ -76,8 +76,10 @@ MODEL_SECONDS_PER_CHILD = 0.0008
 # Explanations and waitlists come after the last stage and cannot be skipped, so time for them
 # is held back from the stages: this much per child, or this many times what compiling took
 # (compiling walks the same data; measured ratio 1.5-2.6 from 1.5k to 100k children), whichever
-# is more. The second tracks how loaded the machine is right now.
-EXPLAIN_SECONDS_PER_CHILD = 0.0001
+# is more. The second tracks how loaded the machine is right now. Explanations measured
+# 0.01-0.03 ms per child (10k: 0.1 s; 100k: 2.7 s), so the floor is 0.04 ms; at 0.1 ms the
+# 10k city held back 1 s of its 5 and its last lottery probe did not fit.
+EXPLAIN_SECONDS_PER_CHILD = 0.00004
 EXPLAIN_PER_COMPILE = 3.0
 # HiGHS overshoots its own time limit by up to ~2 s on a loaded machine (measured on the demo
 # city); each call is asked to stop this much earlier than the time it was given.
@@ -202,7 +204,11 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
 
 
 def repair_envy(
-    comp: Compiled, assign: list[int], frozen: set[int], deadline: float | None = None
+    comp: Compiled,
+    assign: list[int],
+    frozen: set[int],
+    deadline: float | None = None,
+    units_yield: bool = False,
 ) -> list[int]:
     """``assign`` with justified envy settled by moving children, as far as it goes.
 
@@ -210,7 +216,8 @@ def repair_envy(
     she has a claim: room under every limit of hers, or a movable child ranked below her whose
     place she can take within those limits (the weakest such child leaves). A "together" unit
     takes the best club where, after the weakest single children ranked below all its members
-    leave, all its members fit. Every move keeps every limit, so the outcome is valid whenever
+    leave, all its members fit. With ``units_yield`` (looking for a fully fair outcome) a
+    unit member counts as a child who can leave too, and then her whole unit leaves. Every move keeps every limit, so the outcome is valid whenever
     it stops (a move cap, ``deadline``); whoever leaves a club, or could use the place just
     freed, is looked at again. It need not end envy-free: the engine checks it like any other
     start and uses it only if it is better.
@@ -245,7 +252,7 @@ def repair_envy(
         level = comp.levels[i][position]
         weakest = None
         for k in held[j]:
-            if k in frozen or in_unit[k]:
+            if k in frozen or (in_unit[k] and not units_yield):
                 continue
             pk = comp.prefs[k].index(j)
             if comp.levels[k][pk] <= level:
@@ -270,7 +277,7 @@ def repair_envy(
         if excess_count > 0 or any(e > 0 for e in excess):
             below = []
             for k in held[j]:
-                if k in frozen or in_unit[k]:
+                if k in frozen or (in_unit[k] and not units_yield) or k in members:
                     continue
                 pk = comp.prefs[k].index(j)
                 if comp.levels[k][pk] > level:
@@ -286,6 +293,14 @@ def repair_envy(
             if excess_count > 0 or any(e > 0 for e in excess):
                 return False, []
         return True, leaving
+
+    def leave(k: int, j: int) -> None:
+        """Child k leaves club j: with her whole unit, if she is in one."""
+        for m in comp.together_units[comp.together_unit[k]] if in_unit[k] else [k]:
+            if assign[m] == j:
+                put(m, j, -1)
+                assign[m] = UNPLACED
+        requeue(k)
 
     def requeue(k: int) -> None:
         token = k if not in_unit[k] else -1 - comp.together_unit[k]
@@ -324,9 +339,8 @@ def repair_envy(
                 moves += 1
                 j = prefs[position]
                 for k in leaving_all:
-                    put(k, j, -1)
-                    assign[k] = UNPLACED
-                    requeue(k)
+                    if assign[k] == j:
+                        leave(k, j)
                 if current != UNPLACED:
                     for m in members:
                         put(m, current, -1)
@@ -346,9 +360,7 @@ def repair_envy(
                 continue
             moves += 1
             if leaving is not None:
-                put(leaving, prefs[position], -1)
-                assign[leaving] = UNPLACED
-                requeue(leaving)
+                leave(leaving, prefs[position])
             if assign[i] != UNPLACED:
                 vacated = assign[i]
                 put(i, vacated, -1)
@@ -419,21 +431,57 @@ class _Engine:
             return None
         return max(0.0, self.deadline - time.perf_counter())
 
+    def fair_start(self) -> list[int] | None:
+        """A fully fair outcome, if a quick one is found: deferred acceptance around the units'
+        own deferred-acceptance places, as it is or with its envy repaired
+        (``repair_envy``); checked over the whole problem."""
+        comp = self.comp
+        if self.remaining() is not None and self.remaining() < 4 * self.da_seconds:
+            return None
+        held = {}
+        for members in comp.together_units:
+            if self.da[members[0]] != UNPLACED:
+                held.update({i: self.da[i] for i in members})
+        candidate = da_assign(comp, held)
+        for attempt in range(2):
+            outcome = dict(enumerate(candidate))
+            loads = loads_for(comp, ((i, j) for i, j in outcome.items() if j != UNPLACED))
+            if not breaches_in(comp, loads, outcome) and not envious_in(comp, loads, outcome):
+                return candidate
+            if attempt == 0:
+                if self.out_of_time():
+                    return None
+                candidate = repair_envy(comp, candidate, set(), self.deadline, units_yield=True)
+        return None
+
     def run(self, use_reduction: bool) -> _Pass:
         comp = self.comp
         self.bound_seconds = 0.0
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        fair_start = self.fair_start() if use_reduction and self.restricted_envy else None
+        t_fair = time.perf_counter()
+        timings["fair_start"] = t_fair - t0
+        # With a fully fair outcome at hand the fewest envious children is 0, and every
+        # stage after it keeps to fully fair outcomes: their facts are stronger (unit
+        # members are judged like anyone else), and so is the model (no envy columns).
         self.reduction = reduction = (
-            reduce_outcomes(comp, self.deadline) if use_reduction else Reduction()
+            reduce_outcomes(comp, self.deadline, fair=fair_start is not None)
+            if use_reduction
+            else Reduction()
         )
         fixed = dict(reduction.fixed)
         t1 = time.perf_counter()
-        timings["preprocess"] = t1 - t0
+        timings["preprocess"] = t1 - t_fair
         start = list(self.da)
         alternatives = [start]
         remaining = self.remaining()
-        if remaining is not None and remaining < 2 * self.da_seconds:
+        if fair_start is not None:
+            # Fully fair, so it holds every fact of fully fair outcomes (the fixed children
+            # are where it has them).
+            start = fair_start
+            alternatives = [start]
+        elif remaining is not None and remaining < 2 * self.da_seconds:
             # No stage could run after a second deferred acceptance around the fixed children
             # (a model costs far more than that): the first, checked per component, is the
             # answer, and only children it already places where the reduction fixed them stay
@@ -453,7 +501,7 @@ class _Engine:
         elif any(self.da[i] != j for i, j in fixed.items()):
             start = da_assign(comp, fixed)
             alternatives = [start, list(self.da)]
-        if self.da_envious and not self.exact_envy and not self.out_of_time():
+        if fair_start is None and self.da_envious and not self.exact_envy and not self.out_of_time():
             # One more start: the envy that ordinary children can settle among themselves,
             # settled (units and fixed children stay put). At 10k: 219 envious instead of 269.
             repaired = repair_envy(comp, start, set(fixed), self.deadline)
@@ -559,7 +607,9 @@ class _Engine:
         has_units = any(comp.together_unit[i] >= 0 for i in children)
         incumbent, envious = {i: UNPLACED for i in children}, []
         if checked:
-            incumbent, envious = first_incumbent(checked, da_placed, has_units)
+            incumbent, envious = first_incumbent(
+                checked, da_placed, has_units and not self.reduction.fair
+            )
         else:  # deferred acceptance always respects limits; be safe
             _, envious = self.check(incumbent, clubs, fixed_at)
         side_limits = any(comp.side_limits[j] for j in clubs)
@@ -604,7 +654,8 @@ class _Engine:
 
         try:
             model = ComponentModel(
-                comp, clubs, children, fixed_at, with_envy=has_units, exact_envy=self.exact_envy,
+                comp, clubs, children, fixed_at, with_envy=has_units and not self.reduction.fair,
+                exact_envy=self.exact_envy,
                 deadline=component_deadline, reduction=self.reduction,
             )
             if component_deadline is not None and time.perf_counter() >= component_deadline:

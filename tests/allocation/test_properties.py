@@ -149,6 +149,27 @@ def test_maximize_placed_gives_each_child_in_lottery_order_the_best_club_it_can(
 
 @SOLVER
 @given(problems(ties="maximize_placed", modes=(SiblingMode.TOGETHER,)))
+def test_the_large_problem_path_finds_the_brute_force_answer_when_a_fair_outcome_exists(problem):
+    # Large problems (over EXACT_ENVY_LIMIT children) take the restricted envy model, or,
+    # when a fully fair start is found, the fully fair facts and model. Forced onto that
+    # path, small problems must still get the reference's outcome whenever it is fair, and
+    # a valid result otherwise.
+    from unittest import mock
+
+    from allocation.solver import solve
+
+    reference = solve_exhaustively(problem)
+    with mock.patch("allocation.solver.EXACT_ENVY_LIMIT", 0):
+        result = solve(problem)
+
+    assert [v for v in validate(problem, result) if v.fatal] == []
+    if reference.min_envy == 0:
+        assert dict(result.assignments) == dict(reference.best)
+        assert result.stats.extra["envy_children"] == []
+
+
+@SOLVER
+@given(problems(ties="maximize_placed", modes=(SiblingMode.TOGETHER,)))
 def test_with_together_units_each_child_in_lottery_order_gets_the_best_club_left(problem):
     # Fewest envious, then most placed, then lottery order: the reference ranks outcomes the
     # same way ("prefer" units add a stage the reference does not have, so none here).

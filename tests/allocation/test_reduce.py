@@ -7,7 +7,7 @@ from test_bound import fair_enough
 from test_properties import problems
 
 from allocation._compiled import compile_problem
-from allocation._fair import UNPLACED
+from allocation._fair import UNPLACED, envy_pairs
 from allocation._reduce import reduce_outcomes, unit_clubs
 from allocation.bruteforce import feasible_outcomes
 from allocation_builders import child, club, problem
@@ -75,6 +75,72 @@ def test_the_rows_the_model_leaves_out_hold_by_themselves(p):
             continue
         if fair_enough(comp, assign, skip):
             assert fair_enough(comp, assign)
+
+
+def fully_fair(comp, assign, skip=frozenset()):
+    """No justified envy at all (units claiming only as a whole), except of child i towards
+    club j for (i, j) in ``skip``."""
+    return all(pair in skip for pair in envy_pairs(comp, assign))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, ties="maximize_placed"))
+def test_every_fair_mode_fact_holds_in_every_fully_fair_outcome(p):
+    comp = compile_problem(p)
+    reduction = reduce_outcomes(comp, fair=True)
+
+    for assign in assignments(p, comp):
+        if not fully_fair(comp, assign):
+            continue
+        for i, j in reduction.fixed.items():
+            assert assign[i] == j
+        for i, j in reduction.excluded:
+            assert assign[i] != j
+        for i, position in reduction.guarantee.items():
+            assert assign[i] != UNPLACED
+            assert comp.prefs[i].index(assign[i]) <= position
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, ties="maximize_placed"))
+def test_in_fair_mode_the_rows_the_model_leaves_out_hold_by_themselves(p):
+    comp = compile_problem(p)
+    reduction = reduce_outcomes(comp, fair=True)
+    skip = skipped_rows(comp, reduction)
+
+    for assign in assignments(p, comp):
+        if any(assign[i] != j for i, j in reduction.fixed.items()):
+            continue
+        if any(assign[i] == j for i, j in reduction.excluded):
+            continue
+        if any(
+            assign[i] == UNPLACED or comp.prefs[i].index(assign[i]) > position
+            for i, position in reduction.guarantee.items()
+        ):
+            continue
+        if fully_fair(comp, assign, skip):
+            assert fully_fair(comp, assign)
+
+
+def test_in_fair_mode_a_unit_sure_of_its_first_choice_is_fixed_there():
+    # A has 3 places; the unit (K1, K2) is outranked there by K3 only: at most 3 - 2 rivals
+    # rank at or above its weakest member, so in a fully fair outcome it holds A. Outside
+    # fair mode unit members are never fixed (they may be left envying anyone).
+    p = problem(
+        [club("A", 3), club("B", 2)],
+        [
+            child("K1", 20, ["A", "B"], unit="H1"),
+            child("K2", 18, ["A", "B"], unit="H1"),
+            child("K3", 25, ["A", "B"]),
+            child("K4", 10, ["A", "B"]),
+        ],
+    )
+    comp = compile_problem(p)
+    a = comp.club_ids.index("A")
+    members = [comp.child_ids.index("K1"), comp.child_ids.index("K2")]
+
+    assert all(reduce_outcomes(comp, fair=True).fixed.get(i) == a for i in members)
+    assert not any(i in reduce_outcomes(comp).fixed for i in members)
 
 
 def test_a_child_is_fixed_at_her_second_choice_when_her_first_is_held_above_her():

@@ -112,6 +112,30 @@ def test_with_the_reduction_every_fair_enough_outcome_satisfies_every_row_of_the
         assert broken_rows(model, values) == []
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_children=6, ties="maximize_placed"))
+def test_in_fair_mode_every_fully_fair_outcome_satisfies_every_row_of_the_rest(p):
+    # Once a fully fair start is found, the engine reduces with the facts of fully fair
+    # outcomes and builds the model without envy columns: it must admit every one of them.
+    comp = compile_problem(p)
+    reduction = reduce_outcomes(comp, fair=True)
+    fixed_at: dict[int, list[int]] = {}
+    for i, j in sorted(reduction.fixed.items()):
+        fixed_at.setdefault(j, []).append(i)
+    rest = [i for i in range(len(comp.child_ids)) if comp.prefs[i] and i not in reduction.fixed]
+    model = ComponentModel(
+        comp, list(range(len(comp.club_ids))), rest, fixed_at,
+        with_envy=False, exact_envy=False, reduction=reduction,
+    )
+    assert model.env == {}
+    for assign in assignments(p, comp):
+        if envious(comp, assign):
+            continue
+        values = model.encode({i: assign[i] for i in rest}, set())
+        assert values is not None
+        assert broken_rows(model, values) == []
+
+
 def _unit_child(child_id, points, unit=False, grade=1, preferences=("C",)):
     return Child(
         id=child_id, grade=grade, group=1, support=False, points=Decimal(points),
