@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import defaultdict
+from itertools import combinations_with_replacement
 
 from allocation._backend import INF, SparseModel
 from allocation._compiled import Compiled
@@ -126,6 +127,9 @@ class ComponentModel:
         self._fixed_type_levels = fixed_type_levels
         self._limit_prefix: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
         self._unit_splits: list[tuple[int, int | None, int, float]] = []
+        # (column, count columns, threshold, at least): 1 where the counted children number
+        # at least (or, with False, fewer than) the threshold.
+        self._indicators: list[tuple[int, list[int], float, bool]] = []
 
         # Limits: capacity and side limits.
         for j in clubs:
@@ -379,14 +383,12 @@ class ComponentModel:
         - one limit n: the same row relaxed by ``cap * y``, and ``limit_n * above +
           z_n(level) + limit_n * env_U - limit_n * y >= limit_n - need_n + 1 - fixed ones
           under n - limit_n``, with y binary choosing which fails;
-        - two or more (a member under both the support limit and a grade band): the first
-          row relaxed by ``cap * f[j, n, need_n]`` for each, f able to be 1 only when n has
-          fewer than ``need_n`` free places. This may miss a claim that needs children under
-          a limit to make way; the engine's check finds it, and no proof is claimed that the
-          model does not give (solver.py).
+        - two or more (a member under both the support limit and a grade band): one row per
+          choice of children to make way under them (``_multi_limit_unit_rows``).
 
-        Every row holds in every outcome with its envious children: the envy it demands is
-        real."""
+        Every row holds in every outcome with its envious children (the envy it demands is
+        real), and together they are exact; the engine still counts envy itself on every
+        solution and claims no proof the check does not confirm (solver.py)."""
         m = self.model
         comp = self.comp
         big = float(comp.capacity[j])
@@ -425,10 +427,75 @@ class ComponentModel:
             m.add_row(limit_terms, rhs_n - limit, INF)
             # encode: y = 0 where the capacity part fails, else 1.
             self._unit_splits.append((y, prefix_col, bisect_right(fixed_levels[j], level), rhs + bisect_right(fixed_levels[j], level)))
+            m.add_row(terms, rhs, INF)
+        elif need:
+            self._multi_limit_unit_rows(members, j, level, at_or_above, env, prefix_col, rhs, need)
         else:
-            for n, count in need.items():
-                _add_term(terms, self._f_col(j, n, count), big)
-        m.add_row(terms, rhs, INF)
+            m.add_row(terms, rhs, INF)
+
+    def _multi_limit_unit_rows(self, members, j, level, at_or_above, env, prefix_col, rhs, need):
+        """Unit rows at a club where two or more side limits count the unit's members.
+
+        With ``c0`` = "at least ``cap - s + 1`` children at j rank at or above the weakest
+        member" (capacity part fails), for every multiset M of at most s limit types (the
+        limits among U's, that a child ranked below every member is under) one row:
+        ``above + env_U + c0 + sum over types t in M of a[t, M_t] + sum over limits n of
+        f[j, n, need_n - M_n] >= 1``, with ``a[t, k]`` = "fewer than k such children of type
+        t" and f as above: the unit fits unless, for every choice M of children to make way
+        under its limits, one of them fails. Exact."""
+        m, comp = self.model, self.comp
+        cap = comp.capacity[j]
+        limits = sorted(need)
+        c0 = m.add_col(0, 1, True)
+        if prefix_col is not None:
+            m.add_row({prefix_col: 1.0, c0: -float(rhs)}, 0, INF)
+        else:
+            m.add_row({c0: 1.0}, -INF, 0)
+        self._indicators.append((c0, [prefix_col] if prefix_col is not None else [], rhs, True))
+        # Children below the weakest member, per type (the limits among U's they are under).
+        below: dict[tuple[int, ...], tuple[list[int], int]] = {}
+        for key, chain in self.suffix.items():
+            if key[0] != j or key[1] is None or key[2]:
+                continue
+            t = tuple(n for n in key[1] if n in need)
+            if not t:
+                continue
+            cols, fixed = below.get(t, ([], 0))
+            col = _below(chain, level)
+            below[t] = (cols + ([col] if col is not None else []), fixed)
+        for full, levels in self._fixed_type_levels[j].items():
+            t = tuple(n for n in full if n in need)
+            if t:
+                cols, fixed = below.get(t, ([], 0))
+                below[t] = (cols, fixed + len(levels) - bisect_right(levels, level))
+        types = sorted(below)
+        for size in range(len(members) + 1):
+            for chosen in combinations_with_replacement(types, size):
+                terms: dict[int, float] = {c: 1.0 for c in at_or_above}
+                _add_term(terms, env, 1.0)
+                terms[c0] = 1.0
+                feasible = True
+                for t in sorted(set(chosen)):
+                    k = chosen.count(t)
+                    cols, fixed = below[t]
+                    if fixed >= k:
+                        continue  # never fewer than k of them
+                    if not cols:
+                        feasible = False  # never k of them: no row for this M
+                        break
+                    a = m.add_col(0, 1, True)
+                    row = {c: 1.0 for c in cols}
+                    row[a] = float(cap)
+                    m.add_row(row, -INF, cap + k - 1 - fixed)
+                    self._indicators.append((a, cols, k - fixed, False))
+                    terms[a] = 1.0
+                if not feasible:
+                    continue
+                for n in limits:
+                    short = need[n] - sum(1 for t in chosen if n in t)
+                    if short > 0:
+                        _add_term(terms, self._f_col(j, n, short), 1.0)
+                m.add_row(terms, 1, INF)
 
     def _chain(self, items: list[tuple[int, int]], prefix: bool) -> tuple[list[int], list[int]]:
         """Running sums of x over priority levels: from the best level down (prefix) or from
@@ -531,6 +598,10 @@ class ComponentModel:
             for k in steps:
                 running += per_level[levels[k]]
                 values[cols[k]] = running
+        for col, counted, threshold, at_least in self._indicators:
+            total = sum(values[c] for c in counted)
+            holds = total >= threshold - 0.5 if at_least else total < threshold - 0.5
+            values[col] = 1.0 if holds else 0.0
         for y, prefix_col, fixed, threshold in self._unit_splits:
             at_or_above = (values[prefix_col] if prefix_col is not None else 0.0) + fixed
             values[y] = 0.0 if at_or_above >= threshold - 0.5 else 1.0

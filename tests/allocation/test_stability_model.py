@@ -9,6 +9,8 @@ rows, the unit claim rows included, to the plain-Python definition of envy in ``
 
 from decimal import Decimal
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from test_bound import fair_enough
 from test_properties import problems
@@ -226,6 +228,40 @@ def test_a_unit_claims_a_club_whose_full_grade_band_lower_children_would_leave()
 
     result = solve(p)
     assert result.assignments == {"A": "C", "B": "C", "X": None, "Y": None, "Z": "C"}
+    assert result.stats.extra["envy_children"] == []
+    assert result.stats.proven_optimal
+
+
+@pytest.mark.parametrize("exact_envy_limit", [100, 0])
+def test_a_unit_under_two_limits_claims_a_club_where_one_child_frees_both(exact_envy_limit):
+    # C: 4 places, 1 for support, grades 4-6 at most 2. A (grade 4, support) is under both
+    # limits, both full because of X (grade 5, support), who ranks below both members. X
+    # leaving frees a place, a support place and a band place: the unit fits, so it must
+    # get C (a row relaxed by "support full" would miss this). Both the small-problem path
+    # and the large-problem one (restricted, then fully fair) are checked.
+    from unittest import mock
+
+    from allocation.solver import solve
+
+    def kid(child_id, points, grade=1, support=False, unit=False):
+        return Child(
+            id=child_id, grade=grade, group=1, support=support, points=Decimal(points),
+            preferences=("C", "D") if unit else ("C",), club_points={},
+            out_of_district=frozenset(), tiebreak=(),
+            siblings=SiblingLink("H1", SiblingMode.TOGETHER) if unit else None,
+        )
+
+    p = Problem(
+        (Club("C", 4, support_limit=1, grade_limits=(GradeLimit(4, 6, 2),)), Club("D", 2)),
+        (kid("A", 20, grade=4, support=True, unit=True), kid("B", 18, unit=True),
+         kid("X", 10, grade=5, support=True), kid("Y", 9, grade=5), kid("Z", 30)),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
+    )
+    with mock.patch("allocation.solver.EXACT_ENVY_LIMIT", exact_envy_limit):
+        result = solve(p)
+
+    assert result.assignments == {"A": "C", "B": "C", "X": None, "Y": "C", "Z": "C"}
     assert result.stats.extra["envy_children"] == []
     assert result.stats.proven_optimal
 
