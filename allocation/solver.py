@@ -82,8 +82,15 @@ MODEL_SECONDS_PER_CHILD = 0.0008
 EXPLAIN_SECONDS_PER_CHILD = 0.00004
 EXPLAIN_PER_COMPILE = 3.0
 # HiGHS overshoots its own time limit by up to ~2 s on a loaded machine (measured on the demo
-# city); each call is asked to stop this much earlier than the time it was given.
+# city), more on larger models (50k city, a 25k-child component: 4.2 s for a 3.1 s limit);
+# each call is asked to stop this much earlier than the time it was given, plus this much
+# per child of its component (1 s at 25k children, 0.11 s at 2.8k).
 SOLVER_MARGIN = 0.05
+# Passes of ``repair_envy`` looking for a fully fair start: one left a single envious child
+# on the 50k city (a child ranked above one who took a place after she had looked), the
+# second none.
+FAIR_START_PASSES = 3
+SOLVER_MARGIN_PER_CHILD = 0.00004
 # A stage of a large component (over START_MIN_CHILDREN) left with less than this is skipped:
 # HiGHS spends about half a second in presolve there before it first looks at its clock
 # (0.56 s for a 0.09 s limit at 10k). Small components' models solve in milliseconds.
@@ -443,15 +450,17 @@ class _Engine:
             if self.da[members[0]] != UNPLACED:
                 held.update({i: self.da[i] for i in members})
         candidate = da_assign(comp, held)
-        for attempt in range(2):
+        for attempt in range(FAIR_START_PASSES + 1):
             outcome = dict(enumerate(candidate))
             loads = loads_for(comp, ((i, j) for i, j in outcome.items() if j != UNPLACED))
             if not breaches_in(comp, loads, outcome) and not envious_in(comp, loads, outcome):
                 return candidate
-            if attempt == 0:
-                if self.out_of_time():
-                    return None
-                candidate = repair_envy(comp, candidate, set(), self.deadline, units_yield=True)
+            if attempt == FAIR_START_PASSES or self.out_of_time():
+                return None
+            repaired = repair_envy(comp, candidate, set(), self.deadline, units_yield=True)
+            if repaired == candidate:
+                return None
+            candidate = repaired
         return None
 
     def run(self, use_reduction: bool) -> _Pass:
@@ -670,7 +679,11 @@ class _Engine:
             nonlocal solves
             limit = None
             if component_deadline is not None:
-                limit = (component_deadline - time.perf_counter()) * share - SOLVER_MARGIN
+                limit = (
+                    (component_deadline - time.perf_counter()) * share
+                    - SOLVER_MARGIN
+                    - SOLVER_MARGIN_PER_CHILD * len(children)
+                )
                 if limit < (MIN_STAGE_SECONDS if warm else 0.01):
                     return None, None
             solves += 1
