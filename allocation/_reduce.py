@@ -28,6 +28,15 @@ early leaves fewer facts, all still true):
 A child with one club open and a guarantee is *fixed* there. Unit members are never fixed
 or guaranteed (they may be left envying anyone), only shut out of clubs they cannot fit.
 
+**Fully fair mode** (``fair=True``, used once the engine holds a fully fair outcome, so that
+the fewest envious children is 0 and every later stage keeps to fully fair outcomes): the
+facts hold in every *fully fair* outcome, and unit members are judged like anyone else.
+A child's guarantee counts only children ranked at or above her (a unit member ranked below
+her would be envied); a "together" unit is guaranteed a club j when at most ``cap_j - s``
+of its rivals can be at j ranked at or above its weakest member and every side limit there
+has room for its members whoever comes (it would have a claim wherever it ended below j);
+and a unit is shut out of a club where a member ranks below ``cap_j`` anchors.
+
 Under the exact envy model (small problems with units) these facts hold only for fully fair
 outcomes; ``solver.solve`` then drops them when envy proves unavoidable.
 """

@@ -126,6 +126,7 @@ class _Pass:
     mip_components: int
     solves: int
     timings: dict[str, float] = field(default_factory=dict)
+    fair: bool = False  # the facts and models were those of fully fair outcomes
 
 
 def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "highs") -> Result:
@@ -186,7 +187,11 @@ def solve(problem: Problem, *, time_limit: float | None = None, solver: str = "h
         "mip_components": run.mip_components,
         "solver_calls": run.solves,
         "lottery_order_proven": run.lex_proven,
-        "envy_model": "restricted" if engine.restricted_envy else "exact",
+        # "fully fair": a fully fair start was found, so every stage kept to fully fair
+        # outcomes (no envy columns, the stronger reduction).
+        "envy_model": (
+            "fully fair" if run.fair else "restricted" if engine.restricted_envy else "exact"
+        ),
         "envy_count": len(run.envious),
         "envy_children": [comp.child_ids[i] for i in run.envious],
         "stage_seconds": timings,
@@ -565,6 +570,7 @@ class _Engine:
             lex_proven=lex_proven,
             preprocessed=len(fixed),
             reduced=bool(reduction.excluded or reduction.guarantee),
+            fair=reduction.fair,
             components=len(parts),
             largest_component=max((len(c) for _, c in parts), default=0),
             mip_components=mip_components,
