@@ -126,7 +126,6 @@ class ComponentModel:
         self._contributions = contributions
         self._fixed_type_levels = fixed_type_levels
         self._limit_prefix: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
-        self._unit_splits: list[tuple[int, int | None, int, float]] = []
         # (column, count columns, threshold, at least): 1 where the counted children number
         # at least (or, with False, fewer than) the threshold.
         self._indicators: list[tuple[int, list[int], float, bool]] = []
@@ -425,8 +424,9 @@ class ComponentModel:
             _add_term(limit_terms, env, limit)
             limit_terms[y] = -limit
             m.add_row(limit_terms, rhs_n - limit, INF)
-            # encode: y = 0 where the capacity part fails, else 1.
-            self._unit_splits.append((y, prefix_col, bisect_right(fixed_levels[j], level), rhs + bisect_right(fixed_levels[j], level)))
+            # encode: y = 1 where the capacity part holds (fewer than rhs at or above).
+            counted = [prefix_col] if prefix_col is not None else []
+            self._indicators.append((y, counted, rhs, False))
             m.add_row(terms, rhs, INF)
         elif need:
             self._multi_limit_unit_rows(members, j, level, at_or_above, env, prefix_col, rhs, need)
@@ -602,9 +602,6 @@ class ComponentModel:
             total = sum(values[c] for c in counted)
             holds = total >= threshold - 0.5 if at_least else total < threshold - 0.5
             values[col] = 1.0 if holds else 0.0
-        for y, prefix_col, fixed, threshold in self._unit_splits:
-            at_or_above = (values[prefix_col] if prefix_col is not None else 0.0) + fixed
-            values[y] = 0.0 if at_or_above >= threshold - 0.5 else 1.0
         for (j, n, need), col in self.f.items():
             values[col] = 1.0 if side[j][n] >= comp.side_limits[j][n].limit - need + 1 else 0.0
         for i, col in self.env.items():

@@ -86,11 +86,11 @@ EXPLAIN_PER_COMPILE = 3.0
 # each call is asked to stop this much earlier than the time it was given, plus this much
 # per child of its component (1 s at 25k children, 0.11 s at 2.8k).
 SOLVER_MARGIN = 0.05
+SOLVER_MARGIN_PER_CHILD = 0.00004
 # Passes of ``repair_envy`` looking for a fully fair start: one left a single envious child
 # on the 50k city (a child ranked above one who took a place after she had looked), the
 # second none.
 FAIR_START_PASSES = 3
-SOLVER_MARGIN_PER_CHILD = 0.00004
 # A stage of a large component (over START_MIN_CHILDREN) left with less than this is skipped:
 # HiGHS spends about half a second in presolve there before it first looks at its clock
 # (0.56 s for a 0.09 s limit at 10k). Small components' models solve in milliseconds.
@@ -229,9 +229,10 @@ def repair_envy(
     place she can take within those limits (the weakest such child leaves). A "together" unit
     takes the best club where, after the weakest single children ranked below all its members
     leave, all its members fit. With ``units_yield`` (looking for a fully fair outcome) a
-    unit member counts as a child who can leave too, and then her whole unit leaves. Every move keeps every limit, so the outcome is valid whenever
-    it stops (a move cap, ``deadline``); whoever leaves a club, or could use the place just
-    freed, is looked at again. It need not end envy-free: the engine checks it like any other
+    unit member counts as a child who can leave too, and then her whole unit leaves. Every
+    move keeps every limit, so the outcome is valid whenever it stops (a move cap,
+    ``deadline``); whoever leaves a club, or could use the place just freed, is looked at
+    again. It need not end envy-free: the engine checks it like any other
     start and uses it only if it is better.
     """
     frozen = set(frozen)
@@ -515,7 +516,12 @@ class _Engine:
         elif any(self.da[i] != j for i, j in fixed.items()):
             start = da_assign(comp, fixed)
             alternatives = [start, list(self.da)]
-        if fair_start is None and self.da_envious and not self.exact_envy and not self.out_of_time():
+        if (
+            fair_start is None
+            and self.da_envious
+            and not self.exact_envy
+            and not self.out_of_time()
+        ):
             # One more start: the envy that ordinary children can settle among themselves,
             # settled (units and fixed children stay put). At 10k: 219 envious instead of 269.
             repaired = repair_envy(comp, start, set(fixed), self.deadline)
