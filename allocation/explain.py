@@ -10,10 +10,16 @@ preferred to her outcome, exactly one of:
   choice among equals was made by the policy (most children placed, then the lottery);
 - ``support_full`` / ``grade_band_full``: a side limit that applies to her is full, so neither
   an empty seat nor the place of a lower-ranked child could be given to her;
-- ``sibling_unit``: her "together" unit could not be placed there as a whole, and the
-  remaining envy is one the engine reports as unavoidable;
-- ``unit_holds_place``: a lower-ranked member of a "together" unit holds the place; the
-  engine reports this envy as unavoidable (no outcome honours every unit and every priority).
+- ``sibling_unit``: she alone could have had a place there, but her "together" unit could
+  not be placed there as a whole (so she has no claim on it);
+- ``unit_unavoidable``: her "together" unit could have been placed there as a whole, but no
+  outcome honours every unit and every priority, and the engine reports this envy as
+  unavoidable (fewest children in this situation);
+- ``unit_holds_place``: a lower-ranked member of a "together" unit holds a place she could
+  take; the engine reports this envy as unavoidable;
+- ``unavoidable``: she could have had a place there (room, or a lower-ranked child outside
+  units), reported as unavoidable: only on small problems, where the exact envy model may
+  leave any child envious if that makes the fewest envious children.
 """
 
 from __future__ import annotations
@@ -21,7 +27,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from allocation._compiled import Compiled
-from allocation._fair import UNPLACED, Load, club_loads, has_room, weaker_replaceable
+from allocation._fair import (
+    UNPLACED,
+    Load,
+    club_loads,
+    has_room,
+    unit_claim,
+    weaker_replaceable,
+)
 from allocation.model import Ties
 
 
@@ -96,22 +109,36 @@ def _why_not(comp, load, i, j, position, weakest, envious) -> dict:
     limit_set = comp.limit_sets[i][position]
     entry: dict = {"club": club, "yours": yours}
     unit = comp.together_unit[i] >= 0
-    if envious and not unit:
-        entry["reason"] = "unit_holds_place"
+    alone = has_room(comp, load, j, limit_set) or (
+        weaker_replaceable(comp, load, j, limit_set, level) is not None
+    )
+    members = comp.together_units[comp.together_unit[i]] if unit else [i]
+    if envious and unit and unit_claim(comp, load, j, members, position):
+        entry["reason"] = "unit_unavoidable"
         entry["text_ja"] = (
-            f"{club}では、あなたより優先順位の低い児童が、きょうだいそろっての入所"
-            f"（同一クラブまたは入所なし）の希望により入所しています。きょうだいの希望と"
+            f"{club}には、きょうだいそろって入所できる枠がありましたが、きょうだいの希望と"
             f"優先順位の両方を満たす結果がなく、その影響を受ける児童が最も少なくなる結果を"
-            f"選んだためです。"
+            f"選んだため、入所となりませんでした。"
         )
         return entry
-    if envious or (
-        unit
-        and (
-            has_room(comp, load, j, limit_set)
-            or weaker_replaceable(comp, load, j, limit_set, level) is not None
-        )
-    ):
+    if envious and not unit and alone:
+        if _unit_member_replaceable(comp, load, j, limit_set, level):
+            entry["reason"] = "unit_holds_place"
+            entry["text_ja"] = (
+                f"{club}では、あなたより優先順位の低い児童が、きょうだいそろっての入所"
+                f"（同一クラブまたは入所なし）の希望により入所しています。きょうだいの希望と"
+                f"優先順位の両方を満たす結果がなく、その影響を受ける児童が最も少なくなる結果を"
+                f"選んだためです。"
+            )
+        else:
+            entry["reason"] = "unavoidable"
+            entry["text_ja"] = (
+                f"{club}には、あなたが入所できる枠がありましたが、きょうだいそろっての入所"
+                f"（同一クラブまたは入所なし）の希望と優先順位の両方を満たす結果がなく、"
+                f"その影響を受ける児童が最も少なくなる結果を選んだため、入所となりませんでした。"
+            )
+        return entry
+    if unit and alone:
         entry["reason"] = "sibling_unit"
         entry["text_ja"] = (
             f"きょうだいが同じクラブに入所するか、全員が入所しないかの希望のため、"
@@ -162,6 +189,22 @@ def _why_not(comp, load, i, j, position, weakest, envious) -> dict:
     entry["reason"] = "full"
     entry["text_ja"] = f"{club}は定員（{comp.capacity[j]}人）に達しました。"
     return entry
+
+
+def _unit_member_replaceable(comp, load, j, limit_set, level) -> bool:
+    """Whether club j holds a "together" unit member ranked below the child (of ``level``)
+    whose place she could take within her limits."""
+    limits = comp.side_limits[j]
+    for k in load.members:
+        if comp.together_unit[k] < 0:
+            continue
+        pk = comp.prefs[k].index(j)
+        if comp.levels[k][pk] <= level:
+            continue
+        theirs = comp.limit_sets[k][pk]
+        if all(load.side[n] < limits[n].limit for n in limit_set if n not in theirs):
+            return True
+    return False
 
 
 def _summary_ja(comp: Compiled, i: int, outcome: int, stop: int) -> str:

@@ -165,6 +165,18 @@ def _why_not_text(entry, club) -> str:
     if reason == "sibling_unit":
         return _("%(club)s could not take all the siblings together, and you asked for the same club or "
                  "none.") % {"club": club}
+    if reason == "unit_holds_place":
+        return _("%(club)s holds a child with a lower priority than yours, placed there with their siblings "
+                 "(who asked for the same club or none). No allocation honours every sibling request and "
+                 "every priority; the one chosen leaves the fewest children in this situation.") % {"club": club}
+    if reason == "unit_unavoidable":
+        return _("%(club)s could have taken all the siblings together, but no allocation honours every "
+                 "sibling request and every priority; the one chosen leaves the fewest children in this "
+                 "situation.") % {"club": club}
+    if reason == "unavoidable":
+        return _("%(club)s could have taken your child, but no allocation honours every sibling request "
+                 "and every priority; the one chosen leaves the fewest children in this situation.") % {
+            "club": club}
     return _("%(club)s was full.") % {"club": club}
 
 

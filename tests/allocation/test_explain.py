@@ -93,3 +93,59 @@ def test_a_child_outranking_a_unit_member_is_told_the_unit_holds_the_place():
     assert refused["reason"] == "unit_holds_place"
     assert "きょうだい" in refused["text_ja"]
     assert result.explanations["K3"]["unavoidable_envy"] is True
+    # At B her claim is on K4's place (K4 is outside units): the same outcome, said plainly.
+    at_b = result.explanations["K3"]["refused"][0]
+    assert (at_b["club"], at_b["reason"]) == ("B", "unavoidable")
+    assert "入所できる枠がありました" in at_b["text_ja"]
+
+
+def _explain(p, assignments, envious_ids):
+    from allocation._compiled import compile_problem
+    from allocation.explain import explain_all, waitlists
+
+    comp = compile_problem(p)
+    club_index = {club_id: j for j, club_id in enumerate(comp.club_ids)}
+    assign = [
+        club_index[assignments[child_id]] if assignments[child_id] else -1
+        for child_id in comp.child_ids
+    ]
+    envious = {comp.child_ids.index(child_id) for child_id in envious_ids}
+    return explain_all(comp, assign, waitlists(comp, assign), envious)
+
+
+def test_a_unit_left_out_of_a_club_it_could_have_taken_whole_is_told_so():
+    # C has room for the whole unit; an outcome declaring the unit envious (as the engine
+    # does when no fully fair outcome exists) tells its members the unit could have fitted.
+    p = problem(
+        [club("C", 2), club("D", 2)],
+        [
+            child("K1", 20, ["C", "D"], unit="H1"),
+            child("K2", 16, ["C", "D"], unit="H1"),
+        ],
+    )
+
+    explanations = _explain(p, {"K1": "D", "K2": "D"}, {"K1", "K2"})
+
+    refused = explanations["K2"]["refused"][0]
+    assert (refused["club"], refused["reason"]) == ("C", "unit_unavoidable")
+    assert "きょうだいそろって入所できる枠がありました" in refused["text_ja"]
+    assert explanations["K2"]["unavoidable_envy"] is True
+
+
+def test_a_unit_member_who_alone_would_fit_is_told_the_unit_did_not():
+    # C has one place: K1 alone outranks S there, but the unit cannot fit, so it has no claim.
+    p = problem(
+        [club("C", 1), club("D", 2)],
+        [
+            child("K1", 20, ["C", "D"], unit="H1"),
+            child("K2", 16, ["C", "D"], unit="H1"),
+            child("S", 18, ["C"]),
+        ],
+    )
+
+    result = solve(p)
+
+    assert result.assignments == {"K1": "D", "K2": "D", "S": "C"}
+    assert result.stats.extra["envy_children"] == []
+    refused = result.explanations["K1"]["refused"][0]
+    assert (refused["club"], refused["reason"]) == ("C", "sibling_unit")
