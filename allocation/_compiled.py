@@ -65,6 +65,16 @@ class Compiled:
                 entries.append([i])
         return entries
 
+    def limit_need(self, members: list[int], position: int) -> list[int]:
+        """Per side limit of the club at ``position`` of the members' (shared) list, how many
+        of them it counts."""
+        j = self.prefs[members[0]][position]
+        need = [0] * len(self.side_limits[j])
+        for k in members:
+            for n in self.limit_sets[k][position]:
+                need[n] += 1
+        return need
+
     def entry_need(
         self, members: list[int], position: int, base_count: dict, base_side: dict, excluded
     ) -> list[int] | None:
@@ -75,10 +85,7 @@ class Compiled:
         if (members[0], j) in excluded or base_count[j] + len(members) > self.capacity[j]:
             return None
         limits = self.side_limits[j]
-        need = [0] * len(limits)
-        for k in members:
-            for n in self.limit_sets[k][position]:
-                need[n] += 1
+        need = self.limit_need(members, position)
         if any(base_side[j][n] + need[n] > limits[n].limit for n in range(len(need))):
             return None
         return need

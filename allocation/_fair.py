@@ -127,10 +127,7 @@ def unit_claim(comp: Compiled, load: Load, j: int, members: list[int], position:
     if load.count - leaving + len(members) > comp.capacity[j]:
         return False
     limits = comp.side_limits[j]
-    need = [0] * len(limits)
-    for m in members:
-        for n in comp.limit_sets[m][position]:
-            need[n] += 1
+    need = comp.limit_need(members, position)
     for chosen in combinations_with_replacement(sorted(below), leaving):
         if any(chosen.count(key) > count for key, count in below.items()):
             continue

@@ -362,11 +362,8 @@ class ComponentModel:
 
     def _unit_need(self, members, position) -> dict[int, int]:
         """How many of a unit's members each side limit of their ``position``-th club counts."""
-        need: dict[int, int] = defaultdict(int)
-        for k in members:
-            for n in self.comp.limit_sets[k][position]:
-                need[n] += 1
-        return dict(sorted(need.items()))
+        need = self.comp.limit_need(members, position)
+        return {n: count for n, count in enumerate(need) if count}
 
     def _unit_row(self, e, members, position, j, level, at_or_above, fixed_levels) -> None:
         """The unit rows of "together" unit ``e`` at club j, at its weakest member's ``level``.

@@ -63,17 +63,10 @@ def da_assign(comp: Compiled, fixed: dict[int, int] | None = None) -> list[int]:
     used_count = list(base_count)  # seats taken, fixed children and held entries
     used_side = [list(counts) for counts in base_side]
 
-    def side_need(e: int, position: int, j: int) -> list[int]:
-        need = [0] * len(limits[j])
-        for i in entries[e]:
-            for number in comp.limit_sets[i][position]:
-                need[number] += 1
-        return need
-
     def fits_empty(e: int, position: int, j: int) -> bool:
         if base_count[j] + sizes[e] > capacity[j]:
             return False
-        need = side_need(e, position, j)
+        need = comp.limit_need(entries[e], position)
         return all(base_side[j][n] + need[n] <= limits[j][n] for n in range(len(need)))
 
     while free:
@@ -91,7 +84,7 @@ def da_assign(comp: Compiled, fixed: dict[int, int] | None = None) -> list[int]:
         key = max((comp.levels[i][position], comp.lottery[i]) for i in members)
         insort(held[j], (key, e, position))
         club_held = held[j]
-        need = side_need(e, position, j)
+        need = comp.limit_need(entries[e], position)
         if used_count[j] + sizes[e] <= capacity[j] and all(
             used_side[j][n] + need[n] <= limits[j][n] for n in range(len(need))
         ):
@@ -127,7 +120,7 @@ def da_assign(comp: Compiled, fixed: dict[int, int] | None = None) -> list[int]:
                 for n in comp.limit_sets[entries[h][0]][h_position]:
                     side[n] -= 1
             else:
-                need = side_need(h, h_position, j)
+                need = comp.limit_need(entries[h], h_position)
                 for n in range(len(need)):
                     side[n] -= need[n]
         for entry in club_held[start:]:
@@ -143,7 +136,7 @@ def da_assign(comp: Compiled, fixed: dict[int, int] | None = None) -> list[int]:
                 else:
                     free.append(h)
                 continue
-            need = side_need(h, h_position, j)
+            need = comp.limit_need(entries[h], h_position)
             if count + sizes[h] <= cap and all(
                 side[n] + need[n] <= club_limits[n] for n in range(len(need))
             ):

@@ -279,10 +279,7 @@ def repair_envy(
 
     def claim_unit(members: list[int], position: int) -> tuple[bool, list[int]]:
         j = comp.prefs[members[0]][position]
-        need = [0] * len(limits[j])
-        for m in members:
-            for n in comp.limit_sets[m][position]:
-                need[n] += 1
+        need = comp.limit_need(members, position)
         level = max(comp.levels[m][position] for m in members)
         excess_count = count[j] + len(members) - comp.capacity[j]
         excess = [side[j][n] + need[n] - limits[j][n] for n in range(len(need))]

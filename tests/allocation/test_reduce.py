@@ -1,7 +1,9 @@
-"""The reduction: every fact it states holds in every fair-enough outcome."""
+"""The reduction: every fact it states holds in every outcome its mode admits (fair-enough,
+or fully fair)."""
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from test_bound import fair_enough
 from test_properties import problems
@@ -36,61 +38,37 @@ def skipped_rows(comp, reduction):
     return skip
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_children=6, ties="maximize_placed"))
-def test_every_fact_holds_in_every_fair_enough_outcome(p):
-    comp = compile_problem(p)
-    reduction = reduce_outcomes(comp)
-
-    for assign in assignments(p, comp):
-        if not fair_enough(comp, assign):
-            continue
-        for i, j in reduction.fixed.items():
-            assert assign[i] == j
-        for i, j in reduction.excluded:
-            assert assign[i] != j
-        for i, position in reduction.guarantee.items():
-            assert assign[i] != UNPLACED
-            assert comp.prefs[i].index(assign[i]) <= position
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_children=6, ties="maximize_placed"))
-def test_the_rows_the_model_leaves_out_hold_by_themselves(p):
-    # Any outcome that keeps the facts and every row the model keeps has no envy where the
-    # model has no row either: leaving those rows out admits no unfair outcome.
-    comp = compile_problem(p)
-    reduction = reduce_outcomes(comp)
-    skip = skipped_rows(comp, reduction)
-
-    for assign in assignments(p, comp):
-        if any(assign[i] != j for i, j in reduction.fixed.items()):
-            continue
-        if any(assign[i] == j for i, j in reduction.excluded):
-            continue
-        if any(
-            assign[i] == UNPLACED or comp.prefs[i].index(assign[i]) > position
-            for i, position in reduction.guarantee.items()
-        ):
-            continue
-        if fair_enough(comp, assign, skip):
-            assert fair_enough(comp, assign)
-
-
 def fully_fair(comp, assign, skip=frozenset()):
     """No justified envy at all (units claiming only as a whole), except of child i towards
     club j for (i, j) in ``skip``."""
     return all(pair in skip for pair in envy_pairs(comp, assign))
 
 
+def keeps_facts(comp, reduction, assign) -> bool:
+    """Whether ``assign`` has every fixed child, no closed pair and every guarantee."""
+    return (
+        all(assign[i] == j for i, j in reduction.fixed.items())
+        and not any(assign[i] == j for i, j in reduction.excluded)
+        and not any(
+            assign[i] == UNPLACED or comp.prefs[i].index(assign[i]) > position
+            for i, position in reduction.guarantee.items()
+        )
+    )
+
+
+# Plain reduction: facts of fair-enough outcomes; fair mode: facts of fully fair ones.
+MODES = [(False, fair_enough), (True, fully_fair)]
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_children=6, ties="maximize_placed"))
-def test_every_fair_mode_fact_holds_in_every_fully_fair_outcome(p):
+@pytest.mark.parametrize("fair, admitted", MODES, ids=["fair-enough", "fully-fair"])
+def test_every_fact_holds_in_every_outcome_its_mode_admits(fair, admitted, p):
     comp = compile_problem(p)
-    reduction = reduce_outcomes(comp, fair=True)
+    reduction = reduce_outcomes(comp, fair=fair)
 
     for assign in assignments(p, comp):
-        if not fully_fair(comp, assign):
+        if not admitted(comp, assign):
             continue
         for i, j in reduction.fixed.items():
             assert assign[i] == j
@@ -103,23 +81,17 @@ def test_every_fair_mode_fact_holds_in_every_fully_fair_outcome(p):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_children=6, ties="maximize_placed"))
-def test_in_fair_mode_the_rows_the_model_leaves_out_hold_by_themselves(p):
+@pytest.mark.parametrize("fair, admitted", MODES, ids=["fair-enough", "fully-fair"])
+def test_the_rows_the_model_leaves_out_hold_by_themselves(fair, admitted, p):
+    # Any outcome that keeps the facts and every row the model keeps has no envy where the
+    # model has no row either: leaving those rows out admits no unfair outcome.
     comp = compile_problem(p)
-    reduction = reduce_outcomes(comp, fair=True)
+    reduction = reduce_outcomes(comp, fair=fair)
     skip = skipped_rows(comp, reduction)
 
     for assign in assignments(p, comp):
-        if any(assign[i] != j for i, j in reduction.fixed.items()):
-            continue
-        if any(assign[i] == j for i, j in reduction.excluded):
-            continue
-        if any(
-            assign[i] == UNPLACED or comp.prefs[i].index(assign[i]) > position
-            for i, position in reduction.guarantee.items()
-        ):
-            continue
-        if fully_fair(comp, assign, skip):
-            assert fully_fair(comp, assign)
+        if keeps_facts(comp, reduction, assign) and admitted(comp, assign, skip):
+            assert admitted(comp, assign)
 
 
 def test_in_fair_mode_a_unit_sure_of_its_first_choice_is_fixed_there():

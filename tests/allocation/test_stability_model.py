@@ -146,6 +146,18 @@ def _unit_child(child_id, points, unit=False, grade=1, preferences=("C",)):
     )
 
 
+def _unit_and_two(capacity: int, weaker_member: int) -> Problem:
+    """Club C of ``capacity`` places, wanted only by the unit (A 20 points, B
+    ``weaker_member``), S (15) and T (12)."""
+    return Problem(
+        (Club("C", capacity),),
+        (_unit_child("A", 20, True), _unit_child("B", weaker_member, True),
+         _unit_child("S", 15), _unit_child("T", 12)),
+        Policy(Ties.MAXIMIZE_PLACED),
+        1,
+    )
+
+
 def _claim_rows(model, comp, unit_member: str, club: str) -> list[int]:
     a, c = comp.child_ids.index(unit_member), comp.club_ids.index(club)
     claim = {model.env[a]: 1.0, model.x[model.entry_of[a], c]: 1.0}
@@ -159,13 +171,7 @@ def test_a_unit_sure_of_a_claim_is_envious_wherever_it_ends_below():
     # C has 3 places. The unit (A 20 points, B 16) wants only C; S (15) and T (12) too. No
     # child outside the unit ranks at or above B, its weakest member, so wherever the unit
     # ends below C it fits there (S or T making way): one row, env_unit + x[unit, C] >= 1.
-    p = Problem(
-        (Club("C", 3),),
-        (_unit_child("A", 20, True), _unit_child("B", 16, True), _unit_child("S", 15),
-         _unit_child("T", 12)),
-        Policy(Ties.MAXIMIZE_PLACED),
-        1,
-    )
+    p = _unit_and_two(capacity=3, weaker_member=16)
     comp = compile_problem(p)
     model = whole_model(comp)
     assert len(_claim_rows(model, comp, "A", "C")) == 1
@@ -181,13 +187,7 @@ def test_a_unit_sure_of_a_claim_is_envious_wherever_it_ends_below():
 def test_a_unit_whose_weakest_member_is_outranked_has_no_claim_row():
     # C has 2 places; S (15) and T (12) outrank B (10): the unit (A 20, B 10) never fits
     # without displacing a child ranked above B, so it has no claim and no such row.
-    p = Problem(
-        (Club("C", 2),),
-        (_unit_child("A", 20, True), _unit_child("B", 10, True), _unit_child("S", 15),
-         _unit_child("T", 12)),
-        Policy(Ties.MAXIMIZE_PLACED),
-        1,
-    )
+    p = _unit_and_two(capacity=2, weaker_member=10)
     comp = compile_problem(p)
     assert _claim_rows(whole_model(comp), comp, "A", "C") == []
 
