@@ -8,6 +8,10 @@
     var root = event.detail.target;
     if (!root || !root.isConnected) {
       root = document;
+    } else if (root.closest && root.closest("form")) {
+      // A part of a form re-rendered in place (a field's live check, the reason's fields): the
+      // person is still filling it in, so focus stays where it is.
+      return;
     }
     if (root.querySelector && root.querySelector("[data-error-summary]")) {
       return;
