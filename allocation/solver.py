@@ -87,6 +87,12 @@ EXPLAIN_PER_COMPILE = 3.0
 # per child of its component (1 s at 25k children, 0.11 s at 2.8k).
 SOLVER_MARGIN = 0.05
 SOLVER_MARGIN_PER_CHILD = 0.00004
+# On components of more than LARGE_COMPONENT_CHILDREN children, HiGHS is also asked to stop
+# this share of its time earlier: a lottery probe on the 50k city's 13,727-child component
+# ran 1.0-3.3 s past limits of 29-34 s on a slow day (the margin above was 0.55 s), and the
+# city took 61.7 s of its 60.
+SOLVER_MARGIN_SHARE = 0.1
+LARGE_COMPONENT_CHILDREN = 5000
 # Passes of ``repair_envy`` looking for a fully fair start: one left a single envious child
 # on the 50k city (a child ranked above one who took a place after she had looked), the
 # second none.
@@ -95,6 +101,11 @@ FAIR_START_PASSES = 3
 # HiGHS spends about half a second in presolve there before it first looks at its clock
 # (0.56 s for a 0.09 s limit at 10k). Small components' models solve in milliseconds.
 MIN_STAGE_SECONDS = 0.25
+# Under a time limit each component gets the remaining time in proportion to its children,
+# but never less than this share of it: a component of 19 children beside one of 13,727 was
+# given 0.05 s, less than HiGHS's margin, and left unproven (50k city). Components run
+# smallest first (``components``), so a small one hands back what it does not use.
+MIN_COMPONENT_SHARE = 0.01
 # Under a time limit, components of more children than this start HiGHS from the checked
 # incumbent: on the demo city (896 children in one component) the later stages found no
 # solution at all in 18 s without one. Without a limit, or on small components, no start is
@@ -385,9 +396,16 @@ def repair_envy(
 def components(
     comp: Compiled, children: list[int], reduction: Reduction
 ) -> list[tuple[list[int], list[int]]]:
-    """(clubs, children) of each independent part, ordered by their best lottery rank: clubs
-    are linked by the clubs each child's columns and rows refer to (``Reduction.linked_clubs``).
-    A child linked to no club is left out: she is never placed and never envious."""
+    """(clubs, children) of each independent part, smallest first (then by best lottery
+    rank): clubs are linked by the clubs each child's columns and rows refer to
+    (``Reduction.linked_clubs``). A child linked to no club is left out: she is never placed
+    and never envious.
+
+    Smallest first because under a time limit parts are solved one by one and the last one
+    takes whatever is left: small parts are proven in milliseconds, and a large part's
+    lottery stage, which takes all the time it is given, can no longer leave them none (the
+    50k city: parts of 9, 19 and 25 children after one of 13,727 found no time left, and
+    their bound made a gap of 0.044 % where every child placed was proven)."""
     parent = list(range(len(comp.club_ids)))
     applied_by_units = unit_clubs(comp)
     linked = {i: reduction.linked_clubs(comp, i, applied_by_units) for i in children}
@@ -412,7 +430,7 @@ def components(
         clubs.update(linked[i])
         members.append(i)
     parts = [(sorted(clubs), sorted(members)) for clubs, members in groups.values()]
-    parts.sort(key=lambda part: min(comp.lottery[i] for i in part[1]))
+    parts.sort(key=lambda part: (len(part[1]), min(comp.lottery[i] for i in part[1])))
     return parts
 
 
@@ -612,7 +630,7 @@ class _Engine:
         remaining = self.remaining()
         component_deadline = None
         if remaining is not None:
-            component_deadline = time.perf_counter() + remaining * share
+            component_deadline = time.perf_counter() + remaining * max(share, MIN_COMPONENT_SHARE)
         # The first incumbent: the checked start with the fewest envious children among those
         # placing at least as many as deferred acceptance (guarantee 6), then the most placed.
         da_placed = sum(1 for i in children if self.da[i] != UNPLACED)
@@ -693,6 +711,8 @@ class _Engine:
                     - SOLVER_MARGIN
                     - SOLVER_MARGIN_PER_CHILD * len(children)
                 )
+                if len(children) > LARGE_COMPONENT_CHILDREN:
+                    limit *= 1 - SOLVER_MARGIN_SHARE
                 if limit < (MIN_STAGE_SECONDS if warm else 0.01):
                     return None, None
             solves += 1
@@ -775,8 +795,15 @@ class _Engine:
                 if folded:
                     objective = {c: weight * v for c, v in objective.items()}
                     objective.update(model.together_objective())
-                # Folded, this solve is stage 3's too: it gets that stage's time as well.
-                found, result = attempt(_with_tail(objective, tail), True, 0.85 if folded else 0.7)
+                # Folded, this solve is stage 3's too: it gets that stage's time as well. A
+                # large component gets all of it: its later stages cannot finish where this
+                # one could not (the 100k city on a slow day: this stage stopped at 23.6 s,
+                # before the end of HiGHS's presolve, with 18 s left for lottery probes that
+                # never finish at 28k children); a stage that finishes hands the rest on.
+                share = 0.85 if folded else 0.7
+                if len(children) > LARGE_COMPONENT_CHILDREN:
+                    share = 1.0
+                found, result = attempt(_with_tail(objective, tail), True, share)
                 accepted = (
                     found is not None
                     and len(found[1]) <= envy_cap

@@ -8,9 +8,11 @@ Each size runs in its own process (so that peak memory is that run's alone) and 
 children placed by the engine, by deferred acceptance with one lottery, the upper bound that
 ignores fairness (most children placeable under every limit, "together" units whole), the
 engine's own proven bound and gap, seconds, peak memory, and the validator's verdict.
-Cities come from ``allocation.generate.generate_city`` (clubs of ~40, capacity about 85 % of
-demand, 1-5 choices near home, frequent ties, ~5 % needing support, 15 % in sibling units,
-half of the units in "together" mode).
+First it prints a machine reference (``machine_reference``): this shared machine's speed
+drifts, and the 10k target has about a second of margin. Cities come from
+``allocation.generate.generate_city`` (clubs of ~40, capacity about 85 % of demand, 1-5
+choices near home, frequent ties, ~5 % needing support, 15 % in sibling units, half of the
+units in "together" mode).
 """
 
 from __future__ import annotations
@@ -160,6 +162,13 @@ def main(argv=None) -> int:
         )
         return 0
 
+    if not args.json:
+        python_s, highs_s = machine_reference()
+        print(
+            f"machine reference: Python loop {python_s:.2f} s, HiGHS branch and bound"
+            f" {highs_s:.2f} s (best of 3; lower is faster; docs/performance.md compares sessions)",
+            flush=True,
+        )
     rows = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
         limit = args.time_limit if args.time_limit is not None else DEFAULT_LIMITS.get(size, 60.0)
@@ -179,6 +188,53 @@ def main(argv=None) -> int:
         else:
             _print_row(row)
     return 0 if all(r["violations"] == 0 and r["placed"] >= r["da_placed"] for r in rows) else 1
+
+
+def machine_reference() -> tuple[float, float]:
+    """Two fixed workloads that do not depend on the engine's code, so that figures taken on
+    days when this shared machine runs slower can be told apart from changes to the engine:
+    10^7 additions in a Python loop (the engine's own steps are Python), and one HiGHS run
+    (the engine's solves are HiGHS runs) on a fixed random covering MIP of 80 binaries
+    (about 1 s of branch and bound).
+    Best of three each, in seconds."""
+    import numpy as np
+    from highspy import _core
+
+    def python_loop() -> None:
+        total = 0
+        for k in range(10_000_000):
+            total += k
+
+    rng = np.random.default_rng(20270206)
+    n_cols, n_rows, per_row = 80, 160, 8
+    index = np.concatenate([np.sort(rng.choice(n_cols, per_row, replace=False)) for _ in range(n_rows)])
+    starts = np.arange(0, n_rows * per_row, per_row, dtype=np.int32)
+    costs = rng.integers(1, 20, n_cols).astype(np.float64)
+
+    def highs_run() -> None:
+        h = _core._Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("time_limit", 30.0)
+        h.addCols(n_cols, costs, np.zeros(n_cols), np.ones(n_cols), 0,
+                  np.array([], dtype=np.int32), np.array([], dtype=np.int32),
+                  np.array([], dtype=np.float64))
+        h.changeColsIntegrality(n_cols, np.arange(n_cols, dtype=np.int32),
+                                np.ones(n_cols, dtype=np.uint8))
+        h.addRows(n_rows, np.full(n_rows, 2.0), np.full(n_rows, np.inf), n_rows * per_row,
+                  starts, index.astype(np.int32), np.ones(n_rows * per_row))
+        h.run()
+
+    def best(work) -> float:
+        times = []
+        for _ in range(3):
+            began = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - began)
+        return min(times)
+
+    return best(python_loop), best(highs_run)
 
 
 def _print_row(r: dict) -> None:

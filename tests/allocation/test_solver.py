@@ -516,3 +516,22 @@ def test_the_lottery_tail_weighs_earlier_children_more_and_stays_below_half_a_un
     first_choice = [tail[model.x[model.entry_of[i], comp.prefs[i][0]]] / len(comp.prefs[i]) for i in children if comp.prefs[i]]
     assert first_choice == sorted(first_choice, reverse=True)
     assert first_choice[0] > 100 * first_choice[-1]
+
+
+@pytest.mark.parametrize("seed", range(1, 13))
+def test_independent_parts_are_solved_smallest_first_whatever_the_lottery(seed):
+    """Under a time limit parts are solved one by one and the last takes what is left: a
+    large part first could leave a small one no time at all (the 50k city's parts of 9-25
+    children after one of 13,727), so the order is by size, the lottery only breaking ties."""
+    from allocation._compiled import compile_problem
+    from allocation._reduce import Reduction
+    from allocation.solver import components
+
+    clubs = [club("A1", 1), club("B1", 1), club("B2", 1), club("C1", 1)]
+    children = [child(f"A{n}", 10, ["A1"]) for n in range(2)]
+    children += [child(f"B{n}", 10, ["B1", "B2"]) for n in range(4)]
+    children += [child(f"C{n}", 10, ["C1"]) for n in range(3)]
+    comp = compile_problem(problem(clubs, children, seed=seed))
+    parts = components(comp, list(range(len(comp.child_ids))), Reduction())
+    assert [len(members) for _, members in parts] == [2, 3, 4]
+    assert [[comp.club_ids[j] for j in clubs_] for clubs_, _ in parts] == [["A1"], ["C1"], ["B1", "B2"]]
