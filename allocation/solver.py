@@ -800,10 +800,10 @@ class _Engine:
                 # one could not (the 100k city on a slow day: this stage stopped at 23.6 s,
                 # before the end of HiGHS's presolve, with 18 s left for lottery probes that
                 # never finish at 28k children); a stage that finishes hands the rest on.
-                share = 0.85 if folded else 0.7
+                stage_share = 0.85 if folded else 0.7
                 if len(children) > LARGE_COMPONENT_CHILDREN:
-                    share = 1.0
-                found, result = attempt(_with_tail(objective, tail), True, share)
+                    stage_share = 1.0
+                found, result = attempt(_with_tail(objective, tail), True, stage_share)
                 accepted = (
                     found is not None
                     and len(found[1]) <= envy_cap
