@@ -85,6 +85,10 @@
     }
   }
 
+  function has(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  }
+
   function snapshot(root) {
     var states = {};
     formControls(root).forEach(function (control) {
@@ -107,16 +111,14 @@
       return;
     }
     sentStates.delete(target);
+    var now = snapshot(target);
     var edits = {};
-    var changed = false;
-    formControls(target).forEach(function (control) {
-      var key = controlKey(control);
-      var state = controlState(control);
-      if (Object.prototype.hasOwnProperty.call(sent, key) && sent[key] !== state) {
-        edits[key] = state;
-        changed = true;
+    Object.keys(now).forEach(function (key) {
+      if (has(sent, key) && sent[key] !== now[key]) {
+        edits[key] = now[key];
       }
     });
+    var changed = Object.keys(edits).length > 0;
     // A part that only re-renders what was typed (data-resend-if-stale) and whose answer no
     // longer holds a control changed meanwhile would drop that input (the reason's fields,
     // answered for the reason that was chosen when the page loaded): the answer is stale, so it
@@ -126,9 +128,7 @@
       var incoming = document.createElement("template");
       incoming.innerHTML = event.detail.serverResponse;
       var arriving = snapshot(incoming.content);
-      var lost = Object.keys(edits).some(function (key) {
-        return !Object.prototype.hasOwnProperty.call(arriving, key);
-      });
+      var lost = Object.keys(edits).some(function (key) { return !has(arriving, key); });
       if (lost) {
         event.detail.shouldSwap = false;
         var config = event.detail.requestConfig;
@@ -167,7 +167,7 @@
     var toFocus = null;
     formControls(root).forEach(function (control) {
       var key = controlKey(control);
-      if (Object.prototype.hasOwnProperty.call(pending.edits, key)) {
+      if (has(pending.edits, key)) {
         setControlState(control, pending.edits[key]);
       }
       if (pending.focus && pending.focus.key === key && !toFocus) {

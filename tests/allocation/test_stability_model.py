@@ -89,6 +89,20 @@ def test_under_the_restricted_model_every_fair_enough_outcome_satisfies_every_ro
     assert admitted > 0  # leaving every unit out is always fair enough
 
 
+def model_of_the_rest(comp, reduction, with_envy):
+    """The model as the engine builds it after ``reduction``: its fixed children are
+    constants and everyone else is covered; (those children, the model)."""
+    fixed_at: dict[int, list[int]] = {}
+    for i, j in sorted(reduction.fixed.items()):
+        fixed_at.setdefault(j, []).append(i)
+    rest = [i for i in range(len(comp.child_ids)) if comp.prefs[i] and i not in reduction.fixed]
+    model = ComponentModel(
+        comp, list(range(len(comp.club_ids))), rest, fixed_at,
+        with_envy=with_envy, exact_envy=False, reduction=reduction,
+    )
+    return rest, model
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_children=6, ties="maximize_placed"))
 def test_with_the_reduction_every_fair_enough_outcome_satisfies_every_row_of_the_rest(p):
@@ -96,15 +110,7 @@ def test_with_the_reduction_every_fair_enough_outcome_satisfies_every_row_of_the
     # its closed pairs have no column, and the model covers everyone else. Claim rows then
     # count fixed children and columns; every fair-enough outcome must still be admitted.
     comp = compile_problem(p)
-    reduction = reduce_outcomes(comp)
-    fixed_at: dict[int, list[int]] = {}
-    for i, j in sorted(reduction.fixed.items()):
-        fixed_at.setdefault(j, []).append(i)
-    rest = [i for i in range(len(comp.child_ids)) if comp.prefs[i] and i not in reduction.fixed]
-    model = ComponentModel(
-        comp, list(range(len(comp.club_ids))), rest, fixed_at,
-        with_envy=bool(comp.together_units), exact_envy=False, reduction=reduction,
-    )
+    rest, model = model_of_the_rest(comp, reduce_outcomes(comp), bool(comp.together_units))
     for assign in assignments(p, comp):
         if not fair_enough(comp, assign):
             continue
@@ -120,15 +126,7 @@ def test_in_fair_mode_every_fully_fair_outcome_satisfies_every_row_of_the_rest(p
     # Once a fully fair start is found, the engine reduces with the facts of fully fair
     # outcomes and builds the model without envy columns: it must admit every one of them.
     comp = compile_problem(p)
-    reduction = reduce_outcomes(comp, fair=True)
-    fixed_at: dict[int, list[int]] = {}
-    for i, j in sorted(reduction.fixed.items()):
-        fixed_at.setdefault(j, []).append(i)
-    rest = [i for i in range(len(comp.child_ids)) if comp.prefs[i] and i not in reduction.fixed]
-    model = ComponentModel(
-        comp, list(range(len(comp.club_ids))), rest, fixed_at,
-        with_envy=False, exact_envy=False, reduction=reduction,
-    )
+    rest, model = model_of_the_rest(comp, reduce_outcomes(comp, fair=True), False)
     assert model.env == {}
     for assign in assignments(p, comp):
         if envious(comp, assign):
