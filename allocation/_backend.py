@@ -70,7 +70,10 @@ class HighsBackend:
         self._core = _core
         h = _core._Highs()
         h.setOptionValue("output_flag", False)
-        # HiGHS issue #3216: one presolve rule returns wrong answers on some small models.
+        # HiGHS issue #3216: in 1.16 one presolve rule (bit 16, "enumeration") returned wrong
+        # answers on some small models. The pinned 1.10.0 (pyproject.toml; docs/performance.md:
+        # its presolve takes about half the time on our models) predates that rule, and its log
+        # lists no rule switched off by this; it is kept for the day the pin moves.
         h.setOptionValue("presolve_rule_off", 65536)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)

@@ -106,6 +106,11 @@ MIN_STAGE_SECONDS = 0.25
 # given 0.05 s, less than HiGHS's margin, and left unproven (50k city). Components run
 # smallest first (``components``), so a small one hands back what it does not use.
 MIN_COMPONENT_SHARE = 0.01
+# ... and never less than this many seconds (when that much is left): at 5 s, 1 % of what was
+# left was 35 ms for a 10-child component of the 10k city (seed 2), less than HiGHS's margin,
+# so its lottery probe never ran and the whole city was reported unproven. Such components
+# solve in milliseconds and hand the rest back.
+MIN_COMPONENT_SECONDS = 0.25
 # Under a time limit, components of more children than this start HiGHS from the checked
 # incumbent: on the demo city (896 children in one component) the later stages found no
 # solution at all in 18 s without one. Without a limit, or on small components, no start is
@@ -630,7 +635,9 @@ class _Engine:
         remaining = self.remaining()
         component_deadline = None
         if remaining is not None:
-            component_deadline = time.perf_counter() + remaining * max(share, MIN_COMPONENT_SHARE)
+            component_deadline = time.perf_counter() + max(
+                remaining * max(share, MIN_COMPONENT_SHARE), min(remaining, MIN_COMPONENT_SECONDS)
+            )
         # The first incumbent: the checked start with the fewest envious children among those
         # placing at least as many as deferred acceptance (guarantee 6), then the most placed.
         da_placed = sum(1 for i in children if self.da[i] != UNPLACED)
