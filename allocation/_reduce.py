@@ -98,6 +98,7 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None, fair: bool = 
     unit = comp.together_unit
     prefs = comp.prefs
     open_ = [[True] * len(p) for p in prefs]
+    n_open = [len(p) for p in prefs]  # open places per child, kept with ``open_``
     first_open = [0] * len(prefs)
     guarantee: dict[int, int] = {}
     excluded: set[tuple[int, int]] = set()
@@ -111,7 +112,7 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None, fair: bool = 
             heapq.heappush(heap, j)
 
     def is_fixed(k: int) -> bool:
-        return k in guarantee and sum(open_[k]) == 1
+        return n_open[k] == 1 and k in guarantee
 
     def close(k: int, position: int) -> bool:
         """Close position ``position`` of child k (all members of her unit); False when that
@@ -121,6 +122,7 @@ def reduce_outcomes(comp: Compiled, deadline: float | None = None, fair: bool = 
             if not open_[m][position]:
                 continue
             open_[m][position] = False
+            n_open[m] -= 1
             excluded.add((m, prefs[m][position]))
             touch(prefs[m][position])
             if position == first_open[m]:
