@@ -579,3 +579,34 @@ def test_a_small_part_beside_a_large_one_gets_time_for_its_own_solves():
     assert result.stats.extra["lottery_order_proven"]
     assert result.stats.proven_optimal
     assert result.assignments == unlimited.assignments
+
+
+def test_a_stage_gets_its_time_less_the_margins_and_is_skipped_below_the_floor():
+    from allocation.solver import (
+        LARGE_COMPONENT_CHILDREN,
+        SOLVER_MARGIN,
+        SOLVER_MARGIN_PER_CHILD,
+        SOLVER_MARGIN_SHARE,
+        stage_limit,
+    )
+
+    margin = SOLVER_MARGIN + SOLVER_MARGIN_PER_CHILD * 2700
+    assert stage_limit(3.0, 2700, 0.25) == pytest.approx(3.0 - margin)
+    assert stage_limit(0.3, 2700, 0.25) is None  # 0.14 s left after the margins
+    big = LARGE_COMPONENT_CHILDREN + 1
+    big_margin = SOLVER_MARGIN + SOLVER_MARGIN_PER_CHILD * big
+    assert stage_limit(30.0, big, 0.25) == pytest.approx((30.0 - big_margin) * (1 - SOLVER_MARGIN_SHARE))
+
+
+def test_a_late_lottery_probe_expected_to_be_short_runs_in_what_is_left():
+    """A probe after others, with most entries settled, is cheap (10k city, seed 3: 0.05 s
+    after one of 0.70 s). Below the floor it still runs when twice its expected time fits in
+    what is left, with at least that long as HiGHS's limit; otherwise it is skipped."""
+    from allocation.solver import stage_limit
+
+    limit = stage_limit(0.3, 2700, 0.25, expected=0.1)
+    assert limit is not None and 0.2 <= limit <= 0.3
+    assert stage_limit(0.3, 2700, 0.25, expected=0.2) is None  # 0.4 s would not fit
+    assert stage_limit(0.05, 2700, 0.25, expected=0.02) == pytest.approx(0.04)
+    # With time enough the estimate changes nothing.
+    assert stage_limit(3.0, 2700, 0.25, expected=0.1) == stage_limit(3.0, 2700, 0.25)
