@@ -85,6 +85,15 @@
     }
   }
 
+  // What ``map`` holds for ``target``, removed from it (each is used by one swap only).
+  function take(map, target) {
+    var value = target && map.get(target);
+    if (value) {
+      map.delete(target);
+    }
+    return value;
+  }
+
   function has(object, key) {
     return Object.prototype.hasOwnProperty.call(object, key);
   }
@@ -106,11 +115,10 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    var sent = target && sentStates.get(target);
+    var sent = take(sentStates, target);
     if (!sent) {
       return;
     }
-    sentStates.delete(target);
     var now = snapshot(target);
     var edits = {};
     Object.keys(now).forEach(function (key) {
@@ -155,11 +163,10 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    var pending = target && pendingEdits.get(target);
+    var pending = take(pendingEdits, target);
     if (!pending) {
       return;
     }
-    pendingEdits.delete(target);
     var root = target.isConnected ? target : (pending.id && document.getElementById(pending.id));
     if (!root) {
       return;
